@@ -1,0 +1,1 @@
+"""Finestra: one window onto every request a citizen makes, on any channel."""

@@ -1,0 +1,1 @@
+"""The city's domain: citizens, requests, themes and their vocabulary."""

@@ -1,0 +1,205 @@
+"""The theme catalogue and the city's territory, loaded from the configuration folder."""
+
+import csv
+import json
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from finestra.domain.errors import ValidationFailed
+from finestra.domain.vocabulary import Language, Process, RequestType, ResponseChannel, RouteBy
+
+
+class Names(BaseModel):
+    """A label in each of the city's languages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ca: str = Field(min_length=1)
+    es: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def in_(self, language: Language) -> str:
+        """The label in ``language``."""
+        return str(getattr(self, language.value))
+
+
+class Area(BaseModel):
+    """The top of the theme tree: a service area such as street lighting."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    names: Names
+
+
+class Theme(BaseModel):
+    """A leaf of the theme tree (area → element → detail) and how the city handles it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(pattern=r"^[a-z]+\.[a-z0-9-]+$")
+    area: str
+    element: Names
+    detail: Names
+    request_types: tuple[RequestType, ...] = Field(min_length=1)
+    process: Process
+    sla_hours: int = Field(gt=0, le=24 * 365)
+    responsible_group: str
+    route_by: RouteBy
+    response_channels: tuple[ResponseChannel, ...] = Field(min_length=1)
+    back_office_systems: tuple[str, ...]
+    requires_location: bool
+    requires_identified_citizen: bool
+    location_is_public: bool
+    external_body: str | None
+    keywords: dict[Language, tuple[str, ...]]
+    duplicate_radius_m: int = Field(gt=0)
+    duplicate_window_days: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _external_body_named(self) -> "Theme":
+        if (self.process is Process.EXTERNAL_BODY) != (self.external_body is not None):
+            raise ValueError("an external_body theme names its body, and only such a theme")
+        return self
+
+
+class Group(BaseModel):
+    """A responsible group; groups form a tree under the city root."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    names: Names
+    parent: str | None
+
+
+class BackOfficeSystem(BaseModel):
+    """One of the city's line-of-business systems, as the catalogue names it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    names: Names
+    knows: str
+
+
+class District(BaseModel):
+    """One of the city's districts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    population: int
+
+
+class Neighbourhood(BaseModel):
+    """One of the city's neighbourhoods, inside a district."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    district_code: str
+
+
+class Catalogue(BaseModel):
+    """Everything the configuration folder says about themes, groups and territory."""
+
+    model_config = ConfigDict(frozen=True)
+
+    areas: tuple[Area, ...]
+    themes: tuple[Theme, ...]
+    groups: tuple[Group, ...]
+    systems: tuple[BackOfficeSystem, ...]
+    districts: tuple[District, ...]
+    neighbourhoods: tuple[Neighbourhood, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Catalogue":
+        areas = {a.code for a in self.areas}
+        groups = {g.code for g in self.groups}
+        systems = {s.code for s in self.systems}
+        districts = {d.code for d in self.districts}
+        for theme in self.themes:
+            if theme.area not in areas:
+                raise ValueError(f"theme {theme.code} names an unknown area")
+            if theme.responsible_group not in groups:
+                raise ValueError(f"theme {theme.code} names an unknown group")
+            if not set(theme.back_office_systems) <= systems:
+                raise ValueError(f"theme {theme.code} names an unknown back-office system")
+        for group in self.groups:
+            if group.parent is not None and group.parent not in groups:
+                raise ValueError(f"group {group.code} names an unknown parent")
+        for neighbourhood in self.neighbourhoods:
+            if neighbourhood.district_code not in districts:
+                raise ValueError(f"neighbourhood {neighbourhood.code} is in no known district")
+        if len({t.code for t in self.themes}) != len(self.themes):
+            raise ValueError("theme codes repeat")
+        return self
+
+    @cached_property
+    def _themes(self) -> dict[str, Theme]:
+        return {t.code: t for t in self.themes}
+
+    @cached_property
+    def _neighbourhoods(self) -> dict[str, Neighbourhood]:
+        return {n.code: n for n in self.neighbourhoods}
+
+    def theme(self, code: str) -> Theme:
+        """The theme with ``code``; an unknown code is a validation error on ``theme_code``."""
+        try:
+            return self._themes[code]
+        except KeyError:
+            raise ValidationFailed("is not a theme of the catalogue", field="theme_code") from None
+
+    def check_place(self, district_code: str | None, neighbourhood_code: str | None) -> None:
+        """Refuse unknown codes and a neighbourhood outside the given district."""
+        if district_code is not None and district_code not in {d.code for d in self.districts}:
+            raise ValidationFailed("is not a district code", field="location.district_code")
+        if neighbourhood_code is None:
+            return
+        neighbourhood = self._neighbourhoods.get(neighbourhood_code)
+        if neighbourhood is None:
+            raise ValidationFailed(
+                "is not a neighbourhood code", field="location.neighbourhood_code"
+            )
+        if district_code is not None and neighbourhood.district_code != district_code:
+            raise ValidationFailed(
+                "is not in the given district", field="location.neighbourhood_code"
+            )
+
+    def district_of(self, neighbourhood_code: str) -> str:
+        """The district that holds ``neighbourhood_code``."""
+        return self._neighbourhoods[neighbourhood_code].district_code
+
+    @classmethod
+    def load(cls, folder: Path) -> "Catalogue":
+        """Read ``themes.json``, ``groups.json``, ``lob_systems.json`` and the CSVs."""
+        themes = json.loads((folder / "themes.json").read_text(encoding="utf-8"))
+        groups = json.loads((folder / "groups.json").read_text(encoding="utf-8"))
+        systems = json.loads((folder / "lob_systems.json").read_text(encoding="utf-8"))
+        with (folder / "districts.csv").open(encoding="utf-8", newline="") as handle:
+            districts = [
+                {"code": r["district_code"], "name": r["district"],
+                 "population": int(r["population_2021_approx"])}
+                for r in csv.DictReader(handle)
+            ]
+        with (folder / "neighbourhoods.csv").open(encoding="utf-8", newline="") as handle:
+            neighbourhoods = [
+                {"code": r["neighbourhood_code"], "name": r["neighbourhood"],
+                 "district_code": r["district_code"]}
+                for r in csv.DictReader(handle)
+            ]
+        return cls.model_validate(
+            {
+                "areas": themes["areas"],
+                "themes": themes["themes"],
+                "groups": groups["groups"],
+                "systems": systems["systems"],
+                "districts": districts,
+                "neighbourhoods": neighbourhoods,
+            }
+        )

@@ -1,0 +1,42 @@
+"""Domain errors: each carries a stable code and a sentence safe to show a caller."""
+
+
+class FinestraError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(FinestraError):
+    """Input broke a rule; ``field`` names where."""
+
+    code = "invalid_request"
+
+
+class NotFound(FinestraError):
+    """The thing asked for does not exist, or the caller may not know it exists."""
+
+    code = "not_found"
+
+
+class Conflict(FinestraError):
+    """The change collides with the stored state (a concurrent write, a taken key)."""
+
+    code = "conflict"
+
+
+class TransitionRefused(FinestraError):
+    """The request's process does not allow this change of state."""
+
+    code = "transition_refused"
+
+
+class Unauthorised(FinestraError):
+    """The caller did not prove who it is (a bad signature, a wrong token)."""
+
+    code = "unauthorised"

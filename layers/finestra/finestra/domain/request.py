@@ -1,0 +1,88 @@
+"""Requests and the interactions that make up their history."""
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from finestra.domain.citizen import AreaCode, Applicant
+from finestra.domain.vocabulary import (
+    InputChannel,
+    InteractionKind,
+    Language,
+    Priority,
+    RequestState,
+    RequestType,
+    ResponseChannel,
+)
+
+REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6}(-R\d+)?$")
+Reference = Annotated[str, Field(pattern=REFERENCE.pattern)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Channel = InputChannel | ResponseChannel | Literal["internal"]
+
+
+class Location(BaseModel):
+    """Where a request is: a point, an address, or both, with its district."""
+
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, min_length=1, max_length=200)
+    district_code: AreaCode | None = None
+    neighbourhood_code: AreaCode | None = None
+
+    @property
+    def has_point(self) -> bool:
+        """Whether both coordinates are known."""
+        return self.latitude is not None and self.longitude is not None
+
+
+class Attachment(BaseModel):
+    """A file kept in the attachments bucket."""
+
+    key: str
+    filename: str = Field(max_length=200)
+    content_type: str
+    size: int = Field(ge=0)
+
+
+class Interaction(BaseModel):
+    """One entry of a request's history: a message, a note or a change of state."""
+
+    id: str
+    at: datetime
+    kind: InteractionKind
+    channel: Channel
+    actor: str = Field(description="citizen:<id>, staff:<id> or system")
+    provider_message_id: str | None = None
+    text: str | None = Field(default=None, max_length=20000)
+    from_state: RequestState | None = None
+    to_state: RequestState | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    attachments: tuple[Attachment, ...] = ()
+
+
+class Request(BaseModel):
+    """What a citizen asked of the city, from intake to close."""
+
+    reference: Reference
+    request_type: RequestType
+    theme_code: str | None = Field(description="None until free text is classified")
+    description: Text
+    location: Location | None = None
+    input_channel: InputChannel
+    response_channel: ResponseChannel
+    language: Language
+    state: RequestState
+    responsible_group: str
+    priority: Priority = Priority.NORMAL
+    sla_due_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    citizen_id: str | None
+    applicant: Applicant | None = None
+    origin: Interaction = Field(description="the inbound message that created the request")
+    tracking_token_hash: str
+    flags: frozenset[str] = frozenset()
+    version: int = 1

@@ -1,0 +1,1 @@
+"""Turning what a citizen sent, on any channel, into a request written once."""

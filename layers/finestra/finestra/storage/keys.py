@@ -1,0 +1,64 @@
+"""Key shapes of the one table; the README's access-pattern table describes each."""
+
+import zlib
+
+from finestra.domain.vocabulary import ContactKind
+
+
+def citizen(citizen_id: str) -> dict[str, str]:
+    """Key of a citizen's profile."""
+    return {"PK": f"CITIZEN#{citizen_id}", "SK": "PROFILE"}
+
+
+def contact(kind: ContactKind, digest: str) -> dict[str, str]:
+    """Key of a contact-point index item."""
+    return {"PK": f"CONTACT#{kind.value}#{digest}", "SK": "CONTACT"}
+
+
+def request(reference: str) -> dict[str, str]:
+    """Key of a request."""
+    return {"PK": f"REQUEST#{reference}", "SK": "REQUEST"}
+
+
+def interaction(reference: str, at_iso: str, interaction_id: str) -> dict[str, str]:
+    """Key of one entry of a request's history, sorting by time."""
+    return {"PK": f"REQUEST#{reference}", "SK": f"INTERACTION#{at_iso}#{interaction_id}"}
+
+
+def opinion(citizen_id: str, at_iso: str, opinion_id: str) -> dict[str, str]:
+    """Key of an opinion a citizen gave outside any request."""
+    return {"PK": f"CITIZEN#{citizen_id}", "SK": f"OPINION#{at_iso}#{opinion_id}"}
+
+
+def reference_counter(city: str, year: int) -> dict[str, str]:
+    """Key of the counter that allocates a city's references for a year."""
+    return {"PK": f"COUNTER#REFERENCE#{city}#{year}", "SK": "COUNTER"}
+
+
+def rejection(channel: str, provider_id: str) -> dict[str, str]:
+    """Key of the record of a message the city could not accept."""
+    return {"PK": f"REJECTION#{channel}#{provider_id}", "SK": "REJECTION"}
+
+
+def shard_of(reference: str, shards: int) -> int:
+    """The shard of a hot view that holds ``reference`` (stable across runs)."""
+    return zlib.crc32(reference.encode()) % shards
+
+
+def citizen_requests_index(citizen_id: str, created_iso: str) -> dict[str, str]:
+    """GSI1 attributes: a citizen's requests by creation time."""
+    return {"GSI1PK": f"CITIZEN#{citizen_id}", "GSI1SK": f"REQUEST#{created_iso}"}
+
+
+def queue_index(
+    group: str, state: str, order_iso: str, reference: str, shards: int
+) -> dict[str, str]:
+    """GSI2 attributes: a group's worklist, sharded, by state then due time."""
+    shard = shard_of(reference, shards)
+    return {"GSI2PK": f"QUEUE#{group}#{shard}", "GSI2SK": f"{state}#{order_iso}#{reference}"}
+
+
+def due_index(due_iso: str, reference: str, shards: int) -> dict[str, str]:
+    """GSI3 attributes: open requests by SLA due time, sharded."""
+    shard = shard_of(reference, shards)
+    return {"GSI3PK": f"DUE#{shard}", "GSI3SK": f"{due_iso}#{reference}"}

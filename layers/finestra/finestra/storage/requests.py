@@ -1,0 +1,172 @@
+"""Requests, their history, and the references that name them."""
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from finestra.domain.errors import Conflict
+from finestra.domain.request import Interaction, Request
+from finestra.domain.vocabulary import FINAL_STATES, RequestState
+from finestra.storage import keys
+from finestra.storage.table import Item, Put, Table, Update
+
+INDEXED = ("reference", "state", "theme_code", "request_type", "priority", "sla_due_at",
+           "district_code", "input_channel", "created_at", "responsible_group", "citizen_id")
+
+
+class RequestStore:
+    """Reads and writes requests and their interactions."""
+
+    def __init__(self, table: Table, *, shards: int) -> None:
+        self._table = table
+        self._shards = shards
+
+    def get(self, reference: str) -> Request | None:
+        """The request named ``reference``."""
+        item = self._table.get(keys.request(reference))
+        return _request(item) if item else None
+
+    def history(self, reference: str) -> list[Interaction]:
+        """Every interaction of a request in order, starting with the one that created it."""
+        items: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page, start = self._table.query(
+                "PK = :pk", {":pk": f"REQUEST#{reference}"}, start=start
+            )
+            items.extend(page)
+            if start is None:
+                break
+        entries = [
+            Interaction.model_validate(_fields(i, Interaction))
+            for i in items if i["type"] == "interaction"
+        ]
+        origin = [_request(i).origin for i in items if i["type"] == "request"]
+        return origin + entries
+
+    def of_citizen(self, citizen_id: str, limit: int = 25) -> list[dict[str, Any]]:
+        """The citizen's latest requests, newest first, as index projections."""
+        items, _ = self._table.query(
+            "GSI1PK = :pk", {":pk": f"CITIZEN#{citizen_id}"},
+            index="GSI1", forward=False, limit=limit,
+        )
+        return items
+
+    def creation(self, request: Request) -> Put:
+        """The write that stores a new request, refusing a reference already taken."""
+        return Put(item=self._item(request))
+
+    def reply(
+        self, request: Request, interaction: Interaction, *, flag: str,
+        new_state: RequestState | None,
+    ) -> list[Put | Update]:
+        """Writes that add ``interaction`` and raise ``flag``, if ``request`` is unchanged."""
+        expression = "SET updated_at = :now, version = version + :one ADD flags :flag"
+        values: Item = {
+            ":now": interaction.at.isoformat(), ":one": 1, ":flag": {flag},
+            ":version": request.version,
+        }
+        if new_state is not None:
+            expression = "SET #state = :state, " + expression.removeprefix("SET ")
+            values[":state"] = new_state.value
+        update = Update(
+            key=keys.request(request.reference),
+            expression=expression,
+            condition="version = :version",
+            names={"#state": "state"} if new_state is not None else None,
+            values=values,
+        )
+        return [self._interaction_put(request.reference, interaction), update]
+
+    def save(self, write: Put) -> None:
+        """Apply one write built by this store."""
+        self._table.put(write)
+
+    def _interaction_put(self, reference: str, interaction: Interaction) -> Put:
+        at = interaction.at.isoformat()
+        item = {
+            **keys.interaction(reference, at, interaction.id),
+            "type": "interaction",
+            **interaction.model_dump(mode="json", exclude_none=True),
+        }
+        return Put(item=item)
+
+    def _item(self, request: Request) -> Item:
+        data = request.model_dump(mode="json", exclude_none=True)
+        created = request.created_at.isoformat()
+        order = request.sla_due_at.isoformat() if request.sla_due_at else created
+        item: Item = {
+            **keys.request(request.reference),
+            "type": "request",
+            **data,
+            "flags": set(request.flags) or None,
+            "district_code": request.location.district_code if request.location else None,
+            **keys.queue_index(
+                request.responsible_group, request.state.value, order, request.reference,
+                self._shards,
+            ),
+        }
+        if request.citizen_id:
+            item.update(keys.citizen_requests_index(request.citizen_id, created))
+        if request.sla_due_at and request.state not in FINAL_STATES:
+            item.update(keys.due_index(order, request.reference, self._shards))
+        return {k: v for k, v in item.items() if v is not None}
+
+
+def _fields(item: Item, model: type[Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k in model.model_fields}
+
+
+def _request(item: Item) -> Request:
+    data = _fields(item, Request)
+    data["flags"] = frozenset(item.get("flags", ()))
+    return Request.model_validate(data)
+
+
+class ReferenceAllocator:
+    """Hands out references such as ``BCN-2026-000123``, a block of numbers at a time.
+
+    One ``UpdateItem ADD`` on the year's counter reserves ``block`` numbers for this
+    process, so most intakes write no counter at all. Numbers are unique; they are not
+    strictly in time order across processes, and a process that ends leaves a gap.
+    """
+
+    def __init__(
+        self, table: Table, city: str, *, block: int, clock: Callable[[], datetime]
+    ) -> None:
+        if block < 1:
+            raise ValueError("a reference block holds at least one number")
+        self._table = table
+        self._city = city
+        self._block = block
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._year = 0
+        self._next = 0
+        self._end = 0
+
+    def next(self) -> str:
+        """A reference never handed out before."""
+        with self._lock:
+            year = self._clock().year
+            if year != self._year or self._next >= self._end:
+                self._reserve(year)
+            number = self._next
+            self._next += 1
+        if number > 999_999:
+            raise Conflict("the year's reference numbers are exhausted")
+        return f"{self._city}-{year}-{number:06d}"
+
+    def _reserve(self, year: int) -> None:
+        attributes = self._table.update(
+            Update(
+                key=keys.reference_counter(self._city, year),
+                expression="ADD last_number :block SET #type = :type",
+                condition="attribute_not_exists(PK) OR attribute_exists(last_number)",
+                names={"#type": "type"},
+                values={":block": self._block, ":type": "counter"},
+            )
+        )
+        end = int(attributes["last_number"]) + 1
+        self._year, self._next, self._end = year, end - self._block, end

@@ -183,14 +183,20 @@ class Catalogue(BaseModel):
         systems = json.loads((folder / "lob_systems.json").read_text(encoding="utf-8"))
         with (folder / "districts.csv").open(encoding="utf-8", newline="") as handle:
             districts = [
-                {"code": r["district_code"], "name": r["district"],
-                 "population": int(r["population_2021_approx"])}
+                {
+                    "code": r["district_code"],
+                    "name": r["district"],
+                    "population": int(r["population_2021_approx"]),
+                }
                 for r in csv.DictReader(handle)
             ]
         with (folder / "neighbourhoods.csv").open(encoding="utf-8", newline="") as handle:
             neighbourhoods = [
-                {"code": r["neighbourhood_code"], "name": r["neighbourhood"],
-                 "district_code": r["district_code"]}
+                {
+                    "code": r["neighbourhood_code"],
+                    "name": r["neighbourhood"],
+                    "district_code": r["district_code"],
+                }
                 for r in csv.DictReader(handle)
             ]
         return cls.model_validate(

@@ -9,7 +9,9 @@ from pydantic import AfterValidator
 from finestra.domain.errors import ValidationFailed
 from finestra.domain.vocabulary import ContactKind
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
+)
 _DNI = re.compile(r"^(\d{8})([A-Z])$")
 _NIE = re.compile(r"^([XYZ])(\d{7})([A-Z])$")
 _CIF = re.compile(r"^([ABCDEFGHJNPQRSUVW])(\d{7})([0-9A-J])$")

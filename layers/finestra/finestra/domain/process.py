@@ -1,6 +1,7 @@
 """The path of states each process allows, defined once and enforced here."""
 
 from collections.abc import Mapping
+from itertools import pairwise
 
 from finestra.domain.errors import TransitionRefused
 from finestra.domain.vocabulary import Process, RequestState
@@ -10,11 +11,18 @@ S = RequestState
 PATHS: Mapping[Process, tuple[RequestState, ...]] = {
     Process.IMMEDIATE_CLOSE: (S.PENDING_VALIDATION, S.CLOSED),
     Process.PLAN_RESOLVE_ANSWER: (
-        S.PENDING_VALIDATION, S.PLANNED, S.IN_RESOLUTION, S.PENDING_ANSWER, S.CLOSED,
+        S.PENDING_VALIDATION,
+        S.PLANNED,
+        S.IN_RESOLUTION,
+        S.PENDING_ANSWER,
+        S.CLOSED,
     ),
     Process.RESOLVE_ANSWER: (S.PENDING_VALIDATION, S.IN_RESOLUTION, S.PENDING_ANSWER, S.CLOSED),
     Process.EXTERNAL_BODY: (
-        S.PENDING_VALIDATION, S.EXTERNALLY_PROCESSED, S.PENDING_ANSWER, S.CLOSED,
+        S.PENDING_VALIDATION,
+        S.EXTERNALLY_PROCESSED,
+        S.PENDING_ANSWER,
+        S.CLOSED,
     ),
 }
 """The main path of each process, from the first state to closed."""
@@ -41,7 +49,7 @@ _OPEN = frozenset(
 def _build() -> dict[Process, dict[RequestState, frozenset[RequestState]]]:
     table: dict[Process, dict[RequestState, frozenset[RequestState]]] = {}
     for process, path in PATHS.items():
-        edges = set(zip(path, path[1:], strict=False)) | set(_DETOURS[process])
+        edges = set(pairwise(path)) | set(_DETOURS[process])
         edges.add((S.PENDING_VALIDATION, S.NOT_PROCESSED))
         visited = {state for edge in edges for state in edge}
         edges |= {(state, S.CANCELLED) for state in _OPEN & visited}

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from finestra.domain.citizen import AreaCode, Applicant
+from finestra.domain.citizen import Applicant, AreaCode
 from finestra.domain.vocabulary import (
     InputChannel,
     InteractionKind,

@@ -51,16 +51,18 @@ class IntakeOutcome(StrEnum):
     CONSENT_RECORDED = "consent_recorded"
     HELP_SENT = "help_sent"
     OPINION_RECORDED = "opinion_recorded"
+    REJECTED = "rejected"
 
 
 class IntakeResult(BaseModel):
     """The intake's answer; the same answer again when a message is replayed."""
 
     outcome: IntakeOutcome
-    citizen_id: str
+    citizen_id: str | None
     new_citizen: bool = False
     reference: str | None = None
     state: RequestState | None = None
+    rejection_reason: str | None = None
     tracking_token: str | None = Field(
         default=None, description="shown once to the citizen who created the request"
     )

@@ -11,6 +11,7 @@ from finestra.domain.errors import Conflict, ValidationFailed
 from finestra.domain.identity import Resolution, choose_citizen
 from finestra.domain.ids import new_id
 from finestra.domain.opinion import Opinion
+from finestra.domain.process import allowed_targets
 from finestra.domain.request import Interaction, Request
 from finestra.domain.vocabulary import (
     FINAL_STATES,
@@ -132,6 +133,8 @@ class IntakeService:
         return [r for r in recent if r.get("state") not in final][:limit]
 
     def _submit(self, message: InboundMessage) -> IntakeResult:
+        if not message.sender:
+            return self._create(message, None)
         resolution = self._resolve(
             message.sender,
             language=message.language,
@@ -155,7 +158,7 @@ class IntakeService:
         chosen = choose_citizen(points, matches)
         now = self._now()
         if chosen is None:
-            citizen = Citizen(
+            fresh = Citizen(
                 id=new_id("cit"),
                 given_name=given_name,
                 family_names=family_names,
@@ -164,7 +167,7 @@ class IntakeService:
                 created_at=now,
                 updated_at=now,
             )
-            return Resolution(citizen=citizen, is_new=True, new_points=list(points))
+            return Resolution(citizen=fresh, is_new=True, new_points=list(points))
         citizen = self._citizens.get(chosen)
         if citizen is None:
             raise Conflict("a contact point names a citizen that does not exist")
@@ -173,11 +176,11 @@ class IntakeService:
         others = {m.citizen_id for m in matches if m.citizen_id != chosen}
         if new_points:
             citizen = citizen.model_copy(
-                update={"contact_points": [*citizen.contact_points, *new_points],
-                        "updated_at": now}
+                update={"contact_points": [*citizen.contact_points, *new_points], "updated_at": now}
             )
-        return Resolution(citizen=citizen, is_new=False, new_points=new_points,
-                          possible_duplicate_of=others)
+        return Resolution(
+            citizen=citizen, is_new=False, new_points=new_points, possible_duplicate_of=others
+        )
 
     def _thread(self, message: InboundMessage, citizen: Citizen) -> Request | None:
         if message.in_reply_to:
@@ -193,7 +196,7 @@ class IntakeService:
     def _add_to(
         self, request: Request, message: InboundMessage, resolution: Resolution
     ) -> IntakeResult:
-        interaction = self._inbound(message, resolution.citizen.id)
+        interaction = self._inbound(message, resolution.citizen)
         back_to_work = (
             RequestState.IN_RESOLUTION
             if request.state is RequestState.PENDING_ANSWER
@@ -211,16 +214,20 @@ class IntakeService:
             state=back_to_work or request.state,
         )
 
-    def _create(self, message: InboundMessage, resolution: Resolution) -> IntakeResult:
+    def _create(self, message: InboundMessage, resolution: Resolution | None) -> IntakeResult:
         theme = self._catalogue.theme(message.theme_code) if message.theme_code else None
         request_type = message.request_type or (
             theme.request_types[0] if theme else RequestType.ENQUIRY
         )
         self._check(message, theme, request_type)
-        citizen = resolution.citizen
+        citizen = resolution.citizen if resolution else None
         token = secrets.token_urlsafe(18)
         now = message.received_at
-        flags = {POSSIBLE_DUPLICATE_CITIZEN} if resolution.possible_duplicate_of else set()
+        flags = (
+            {POSSIBLE_DUPLICATE_CITIZEN}
+            if resolution and resolution.possible_duplicate_of
+            else set()
+        )
         request = Request(
             reference=self._references.next(),
             request_type=request_type,
@@ -229,23 +236,23 @@ class IntakeService:
             location=message.location,
             input_channel=message.channel,
             response_channel=self._response_channel(message, theme),
-            language=message.language or citizen.language,
+            language=message.language or (citizen.language if citizen else Language.CA),
             state=self._initial_state(theme, citizen),
             responsible_group=theme.responsible_group if theme else self._triage_group,
             sla_due_at=now + timedelta(hours=theme.sla_hours) if theme else None,
             created_at=now,
             updated_at=now,
-            citizen_id=citizen.id,
-            applicant=self._applicant(message.applicant, citizen.id),
-            origin=self._inbound(message, citizen.id),
+            citizen_id=citizen.id if citizen else None,
+            applicant=self._applicant(message.applicant, citizen),
+            origin=self._inbound(message, citizen),
             tracking_token_hash=hash_token(token),
             flags=frozenset(flags),
         )
         self._write(resolution, [self._requests.creation(request)])
         return IntakeResult(
             outcome=IntakeOutcome.REQUEST_CREATED,
-            citizen_id=citizen.id,
-            new_citizen=resolution.is_new,
+            citizen_id=request.citizen_id,
+            new_citizen=resolution.is_new if resolution else False,
             reference=request.reference,
             state=request.state,
             tracking_token=token,
@@ -281,46 +288,55 @@ class IntakeService:
         return any(point.kind is kind for point in message.sender)
 
     @staticmethod
-    def _initial_state(theme: Theme | None, citizen: Citizen) -> RequestState:
-        if theme and theme.requires_identified_citizen and not citizen.identified:
+    def _initial_state(theme: Theme | None, citizen: Citizen | None) -> RequestState:
+        identified = citizen is not None and citizen.identified
+        if theme and theme.requires_identified_citizen and not identified:
             return RequestState.NOT_PROCESSED
         return RequestState.PENDING_VALIDATION
 
     @staticmethod
-    def _applicant(entity: EntityApplicant | None, citizen_id: str) -> EntityApplicant | None:
+    def _applicant(
+        entity: EntityApplicant | None, citizen: Citizen | None
+    ) -> EntityApplicant | None:
         if entity is None:
             return None
-        return entity.model_copy(update={"contact_citizen_id": citizen_id})
+        return entity.model_copy(update={"contact_citizen_id": citizen.id if citizen else None})
 
     def _targets(self, request: Request) -> frozenset[RequestState]:
-        from finestra.domain.process import allowed_targets
-
         theme = self._catalogue.theme(request.theme_code) if request.theme_code else None
         if theme is None:
             return frozenset()
         return allowed_targets(theme.process, request.state)
 
     @staticmethod
-    def _inbound(message: InboundMessage, citizen_id: str) -> Interaction:
+    def _inbound(message: InboundMessage, citizen: Citizen | None) -> Interaction:
+        author = f"citizen:{citizen.id}" if citizen else "citizen:anonymous"
         return Interaction(
             id=new_id("int"),
             at=message.received_at,
             kind=InteractionKind.INBOUND_MESSAGE,
             channel=message.channel,
-            actor=message.actor or f"citizen:{citizen_id}",
+            actor=message.actor or author,
             provider_message_id=message.provider_message_id,
             text=message.text,
             attachments=message.attachments,
         )
 
-    def _write(self, resolution: Resolution, writes: Sequence[Put | Update]) -> None:
+    def _write(self, resolution: Resolution | None, writes: Sequence[Put | Update]) -> None:
         citizen_writes: list[Put | Update] = []
-        if resolution.is_new:
+        if resolution is None:
+            pass
+        elif resolution.is_new:
             citizen_writes.extend(self._citizens.creation(resolution.citizen))
         elif resolution.new_points:
             before = resolution.citizen.model_copy(
-                update={"contact_points": [p for p in resolution.citizen.contact_points
-                                           if p not in resolution.new_points]}
+                update={
+                    "contact_points": [
+                        p
+                        for p in resolution.citizen.contact_points
+                        if p not in resolution.new_points
+                    ]
+                }
             )
             citizen_writes.extend(self._citizens.extension(before, resolution.citizen))
         all_writes = [*citizen_writes, *writes]

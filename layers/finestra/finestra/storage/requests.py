@@ -11,8 +11,19 @@ from finestra.domain.vocabulary import FINAL_STATES, RequestState
 from finestra.storage import keys
 from finestra.storage.table import Item, Put, Table, Update
 
-INDEXED = ("reference", "state", "theme_code", "request_type", "priority", "sla_due_at",
-           "district_code", "input_channel", "created_at", "responsible_group", "citizen_id")
+INDEXED = (
+    "reference",
+    "state",
+    "theme_code",
+    "request_type",
+    "priority",
+    "sla_due_at",
+    "district_code",
+    "input_channel",
+    "created_at",
+    "responsible_group",
+    "citizen_id",
+)
 
 
 class RequestStore:
@@ -40,7 +51,8 @@ class RequestStore:
                 break
         entries = [
             Interaction.model_validate(_fields(i, Interaction))
-            for i in items if i["type"] == "interaction"
+            for i in items
+            if i["type"] == "interaction"
         ]
         origin = [_request(i).origin for i in items if i["type"] == "request"]
         return origin + entries
@@ -48,8 +60,11 @@ class RequestStore:
     def of_citizen(self, citizen_id: str, limit: int = 25) -> list[dict[str, Any]]:
         """The citizen's latest requests, newest first, as index projections."""
         items, _ = self._table.query(
-            "GSI1PK = :pk", {":pk": f"CITIZEN#{citizen_id}"},
-            index="GSI1", forward=False, limit=limit,
+            "GSI1PK = :pk",
+            {":pk": f"CITIZEN#{citizen_id}"},
+            index="GSI1",
+            forward=False,
+            limit=limit,
         )
         return items
 
@@ -58,13 +73,19 @@ class RequestStore:
         return Put(item=self._item(request))
 
     def reply(
-        self, request: Request, interaction: Interaction, *, flag: str,
+        self,
+        request: Request,
+        interaction: Interaction,
+        *,
+        flag: str,
         new_state: RequestState | None,
     ) -> list[Put | Update]:
         """Writes that add ``interaction`` and raise ``flag``, if ``request`` is unchanged."""
         expression = "SET updated_at = :now, version = version + :one ADD flags :flag"
         values: Item = {
-            ":now": interaction.at.isoformat(), ":one": 1, ":flag": {flag},
+            ":now": interaction.at.isoformat(),
+            ":one": 1,
+            ":flag": {flag},
             ":version": request.version,
         }
         if new_state is not None:
@@ -103,7 +124,10 @@ class RequestStore:
             "flags": set(request.flags) or None,
             "district_code": request.location.district_code if request.location else None,
             **keys.queue_index(
-                request.responsible_group, request.state.value, order, request.reference,
+                request.responsible_group,
+                request.state.value,
+                order,
+                request.reference,
                 self._shards,
             ),
         }

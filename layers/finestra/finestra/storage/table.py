@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
 from finestra.domain.errors import Conflict
 
 if TYPE_CHECKING:
@@ -60,7 +61,9 @@ class CapacityMeter:
     write_units: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)
 
-    def add(self, operation: str, consumed: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> None:
+    def add(
+        self, operation: str, consumed: Sequence[Mapping[str, Any]] | Mapping[str, Any]
+    ) -> None:
         """Count what one call reports under ``ConsumedCapacity``."""
         self.calls[operation] = self.calls.get(operation, 0) + 1
         entries = [consumed] if isinstance(consumed, Mapping) else list(consumed)

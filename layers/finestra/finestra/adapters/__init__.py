@@ -1,0 +1,1 @@
+"""Adapters to AWS services that send or fetch on the city's behalf."""

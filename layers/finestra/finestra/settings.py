@@ -1,0 +1,53 @@
+"""Settings read from the environment once, validated, and passed down from there."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FunctionSettings(BaseSettings):
+    """What every Finestra function needs; a missing or empty value stops it at start."""
+
+    model_config = SettingsConfigDict(env_prefix="FINESTRA_", frozen=True, extra="ignore")
+
+    table: str = Field(min_length=3, description="the one table")
+    idempotency_table: str = Field(min_length=3)
+    config_dir: Path = Field(description="folder with themes.json, groups.json and the CSVs")
+    contact_key_secret: str = Field(min_length=1, description="secret holding the HMAC key")
+    city_code: str = Field(pattern=r"^[A-Z]{2,5}$")
+    reference_block: int = Field(default=20, ge=1, le=1000)
+    queue_shards: int = Field(default=4, ge=1, le=64)
+    triage_group: str = "triage"
+    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+
+
+class WebSettings(FunctionSettings):
+    """The citizen API."""
+
+
+class SmsSettings(FunctionSettings):
+    """The SMS intake, which also answers HELP."""
+
+    sms_backend: Literal["end_user_messaging", "sns"]
+    sms_origination: str = Field(default="", description="origination identity for replies")
+
+
+class EmailSettings(FunctionSettings):
+    """The email intake."""
+
+    inbound_mail_bucket: str = Field(min_length=3)
+    attachments_bucket: str = Field(min_length=3)
+    max_mail_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_attachments: int = Field(default=10, ge=0)
+
+
+class VoiceSettings(FunctionSettings):
+    """The Amazon Connect contact-flow function."""
+
+
+class SocialSettings(FunctionSettings):
+    """The social-media webhook."""
+
+    social_secret: str = Field(min_length=1, description="secret with app_secret, verify_token")

@@ -1,0 +1,188 @@
+"""One application object per function: settings in, the channel's domain function out.
+
+Each is built on a function's first invocation (see :class:`finestra.runtime.Lazy`)
+and can be built in tests with other clients and another clock.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel
+
+from finestra.adapters.s3 import S3MailStore
+from finestra.adapters.sms import EndUserMessagingSender, SnsSmsSender
+from finestra.channels.email import EmailChannel, ReceivedNotification
+from finestra.channels.sms import SmsChannel, SmsDelivery, SmsSender, parse_inbound
+from finestra.channels.social import SocialChannel, SocialItem
+from finestra.channels.voice import (
+    CallDelivery,
+    CallOutcome,
+    CallRequest,
+    ContactFlowEvent,
+    VoiceChannel,
+    caller_of,
+)
+from finestra.channels.web import ThemeChoice, TrackedRequest, WebChannel, WebDelivery
+from finestra.credentials import secret_json
+from finestra.domain.errors import ValidationFailed
+from finestra.domain.vocabulary import Language
+from finestra.intake.message import IntakeResult
+from finestra.runtime import Clients, IntakeRuntime, utc_now
+from finestra.settings import (
+    EmailSettings,
+    FunctionSettings,
+    SmsSettings,
+    SocialSettings,
+    VoiceSettings,
+    WebSettings,
+)
+from finestra.storage.rejections import RejectionStore
+from finestra.storage.requests import RequestStore
+
+Clock = Callable[[], datetime]
+
+
+def sns_message(body: str) -> tuple[str, datetime]:
+    """The ``Message`` and ``Timestamp`` of an SNS notification delivered through SQS."""
+    try:
+        notification = SnsNotificationModel.model_validate_json(body)
+    except ValueError as exc:
+        raise ValidationFailed("the SQS body is not an SNS notification", field="body") from exc
+    return str(notification.Message), notification.Timestamp
+
+
+class _App:
+    def __init__(self, settings: FunctionSettings, clients: Clients | None, clock: Clock) -> None:
+        self.runtime = IntakeRuntime(settings, clients or Clients(), clock)
+
+    def bind(self, context: Any) -> None:
+        """Tell idempotency about the current invocation (a Lambda context, or None)."""
+        self.runtime.bind(context)
+
+
+class SmsApp(_App):
+    """The SMS intake: keywords, replies to pending requests, new requests."""
+
+    def __init__(
+        self, settings: SmsSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        sender: SmsSender
+        if settings.sms_backend == "end_user_messaging":
+            sender = EndUserMessagingSender(
+                self.runtime.clients.get("pinpoint-sms-voice-v2"), settings.sms_origination
+            )
+        else:
+            sender = SnsSmsSender(self.runtime.clients.get("sns"), settings.sms_origination)
+        channel = SmsChannel(self.runtime.intake, sender)
+        self._receive = self.runtime.idempotent(
+            channel.receive, IntakeResult, key="sms.inbound_message_id", payload="sms.message_body"
+        )
+
+    def receive(self, sqs_body: str) -> IntakeResult:
+        """Handle one SQS record's body (an SNS notification of an inbound SMS)."""
+        message, received_at = sns_message(sqs_body)
+        return self._receive(SmsDelivery(sms=parse_inbound(message), received_at=received_at))
+
+
+class EmailApp(_App):
+    """The email intake: one SES receipt notification at a time."""
+
+    def __init__(
+        self, settings: EmailSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        self.rejections = RejectionStore(self.runtime.table)
+        channel = EmailChannel(
+            self.runtime.intake,
+            S3MailStore(self.runtime.clients.get("s3"), settings.attachments_bucket),
+            self.rejections,
+            max_bytes=settings.max_mail_bytes,
+            max_attachments=settings.max_attachments,
+        )
+        self._receive = self.runtime.idempotent(
+            channel.receive, IntakeResult, key="mail.message_id", payload="receipt.action"
+        )
+
+    def receive(self, sqs_body: str) -> IntakeResult:
+        """Handle one SQS record's body; a refused mail is recorded and answered as such."""
+        message, _ = sns_message(sqs_body)
+        try:
+            notification = ReceivedNotification.model_validate_json(message)
+        except ValueError as exc:
+            raise ValidationFailed(
+                "the SNS message is not an SES receipt notification", field="Message"
+            ) from exc
+        return self._receive(notification)
+
+
+class VoiceApp(_App):
+    """The Amazon Connect contact-flow function."""
+
+    def __init__(
+        self, settings: VoiceSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        self.channel = VoiceChannel(self.runtime.intake)
+        self.create_request: Callable[[CallDelivery], CallOutcome] = self.runtime.idempotent(
+            self.channel.create_request, CallOutcome, key="contact_id", payload="call"
+        )
+
+    def answer(self, event: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """The operation the flow asked for and the attributes it gets back."""
+        flow = ContactFlowEvent.model_validate(event)
+        operation = flow.Details.Parameters.get("operation", "")
+        if operation == "lookup":
+            return operation, self.channel.lookup(caller_of(flow))
+        if operation != "create_request":
+            raise ValidationFailed("must be 'lookup' or 'create_request'", field="operation")
+        delivery = CallDelivery(
+            contact_id=flow.Details.ContactData.ContactId,
+            caller=caller_of(flow),
+            received_at=self.runtime.clock(),
+            call=CallRequest.model_validate(flow.Details.Parameters),
+        )
+        return operation, self.create_request(delivery).attributes()
+
+
+class SocialApp(_App):
+    """The social-media webhook."""
+
+    def __init__(
+        self, settings: SocialSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        secret = secret_json(settings.social_secret)
+        self.app_secret = str(secret["app_secret"])
+        self.verify_token = str(secret["verify_token"])
+        channel = SocialChannel(self.runtime.intake, self.runtime.catalogue)
+        self.receive: Callable[[SocialItem], IntakeResult] = self.runtime.idempotent(
+            channel.receive, IntakeResult, key="provider_message_id", payload="text"
+        )
+
+
+class WebApp(_App):
+    """The citizen API."""
+
+    def __init__(
+        self, settings: WebSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        requests = RequestStore(self.runtime.table, shards=settings.queue_shards)
+        self.channel = WebChannel(self.runtime.intake, requests, self.runtime.catalogue)
+        self.submit: Callable[[WebDelivery], IntakeResult] = self.runtime.idempotent(
+            self.channel.submit, IntakeResult, key="provider_message_id", payload="form"
+        )
+
+    def themes(self, language: Language) -> list[ThemeChoice]:
+        """The themes a citizen can choose from."""
+        return self.channel.themes(language)
+
+    def track(self, reference: str, token: str) -> TrackedRequest:
+        """A request's public state."""
+        return self.channel.track(reference, token)
+
+    def now(self) -> datetime:
+        """The app's clock."""
+        return self.runtime.clock()

@@ -11,7 +11,7 @@ from finestra.runtime import Lazy
 from finestra.settings import WebSettings
 from finestra.wiring import WebApp
 
-obs = observability.build("citizen-api")
+obs = observability.build("citizen_api")
 app = Chalice(app_name="finestra-citizen-api")
 app.debug = False
 install(app, obs)

@@ -10,7 +10,7 @@ from finestra.settings import EmailSettings
 from finestra.sqs import process_queue
 from finestra.wiring import EmailApp
 
-obs = observability.build("email-intake")
+obs = observability.build("email_intake")
 app = Lazy(lambda: EmailApp(EmailSettings()))
 
 

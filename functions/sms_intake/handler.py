@@ -10,7 +10,7 @@ from finestra.settings import SmsSettings
 from finestra.sqs import process_queue
 from finestra.wiring import SmsApp
 
-obs = observability.build("sms-intake")
+obs = observability.build("sms_intake")
 app = Lazy(lambda: SmsApp(SmsSettings()))
 
 

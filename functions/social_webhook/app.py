@@ -9,7 +9,7 @@ from finestra.runtime import Lazy
 from finestra.settings import SocialSettings
 from finestra.wiring import SocialApp
 
-obs = observability.build("social-webhook")
+obs = observability.build("social_webhook")
 app = Chalice(app_name="finestra-social-webhook")
 app.debug = False
 install(app, obs)

@@ -12,7 +12,7 @@ from finestra.runtime import Lazy
 from finestra.settings import VoiceSettings
 from finestra.wiring import VoiceApp
 
-obs = observability.build("voice-intake")
+obs = observability.build("voice_intake")
 app = Lazy(lambda: VoiceApp(VoiceSettings()))
 
 

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 from finestra.domain.errors import (
     Conflict,
     FinestraError,
+    Forbidden,
+    MalformedInput,
     NotFound,
     TransitionRefused,
     Unauthorised,
@@ -28,7 +30,9 @@ M = TypeVar("M", bound=BaseModel)
 
 _STATUS: dict[type[FinestraError], int] = {
     ValidationFailed: 422,
+    MalformedInput: 400,
     NotFound: 404,
+    Forbidden: 403,
     Conflict: 409,
     TransitionRefused: 409,
     Unauthorised: 401,
@@ -86,9 +90,9 @@ def parse_body(request: ChaliceRequest, model: type[M]) -> M:
     try:
         data = json.loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("the body is not valid JSON", field="body") from exc
+        raise MalformedInput("is not valid JSON", field="body") from exc
     if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object", field="body")
+        raise MalformedInput("must be a JSON object", field="body")
     return model.model_validate(data)
 
 

@@ -25,7 +25,7 @@ from finestra.channels.voice import (
 )
 from finestra.channels.web import ThemeChoice, TrackedRequest, WebChannel, WebDelivery
 from finestra.credentials import secret_json
-from finestra.domain.errors import ValidationFailed
+from finestra.domain.errors import MalformedInput, ValidationFailed
 from finestra.domain.vocabulary import Language
 from finestra.intake.message import IntakeResult
 from finestra.runtime import Clients, IntakeRuntime, utc_now
@@ -48,7 +48,7 @@ def sns_message(body: str) -> tuple[str, datetime]:
     try:
         notification = SnsNotificationModel.model_validate_json(body)
     except ValueError as exc:
-        raise ValidationFailed("the SQS body is not an SNS notification", field="body") from exc
+        raise MalformedInput("is not an SNS notification", field="body") from exc
     return str(notification.Message), notification.Timestamp
 
 

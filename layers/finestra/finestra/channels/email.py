@@ -166,10 +166,10 @@ def parse_mail(raw: bytes, *, max_attachments: int) -> ParsedMail:
     """The sender, subject, threading headers, new text and attachments of ``raw``."""
     message = BytesParser(policy=email.policy.default).parsebytes(raw)
     if not isinstance(message, EmailMessage) or message.defects:
-        raise MailRejected("malformed", "the message is not well-formed MIME")
+        raise MailRejected("malformed_mime", "the message is not well-formed MIME")
     senders = getaddresses([str(message.get("From", ""))])
     if len(senders) != 1 or "@" not in senders[0][1]:
-        raise MailRejected("malformed", "the message has no single sender address")
+        raise MailRejected("malformed_mime", "the message has no single sender address")
     display, address = senders[0]
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
@@ -241,7 +241,7 @@ class EmailChannel:
     def _receive(self, notification: ReceivedNotification) -> IntakeResult:
         receipt = notification.receipt
         if receipt.virus_verdict.status == "FAIL":
-            raise MailRejected("virus", "SES found a virus in the message")
+            raise MailRejected("virus_detected", "SES found a virus in the message")
         raw = self._store.fetch(
             receipt.action.bucket_name, receipt.action.object_key, self._max_bytes
         )
@@ -254,7 +254,7 @@ class EmailChannel:
                 kind=ContactKind.EMAIL, value=mail.sender, first_seen_on=InputChannel.EMAIL
             )
         except ValidationFailed as exc:
-            raise MailRejected("malformed", "the sender address is not valid") from exc
+            raise MailRejected("malformed_mime", "the sender address is not valid") from exc
         message = InboundMessage(
             channel=InputChannel.EMAIL,
             provider_message_id=notification.mail.message_id,

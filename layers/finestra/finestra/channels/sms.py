@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finestra.domain.citizen import Consent, ContactPoint
 from finestra.domain.contacts import Phone
-from finestra.domain.errors import ValidationFailed
+from finestra.domain.errors import MalformedInput, ValidationFailed
 from finestra.domain.vocabulary import ConsentPurpose, ContactKind, InputChannel, Language
 from finestra.intake.message import InboundMessage, IntakeOutcome, IntakeResult
 from finestra.intake.service import IntakeService
@@ -36,9 +36,9 @@ def parse_inbound(message: str) -> InboundSms:
     try:
         data: Any = json.loads(message)
     except ValueError as exc:
-        raise ValidationFailed("the SNS message is not JSON", field="Message") from exc
+        raise MalformedInput("is not JSON", field="Message") from exc
     if not isinstance(data, dict):
-        raise ValidationFailed("the SNS message is not a JSON object", field="Message")
+        raise MalformedInput("is not a JSON object", field="Message")
     try:
         return InboundSms.model_validate(data)
     except ValidationError as exc:

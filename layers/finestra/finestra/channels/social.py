@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finestra.domain.catalogue import Catalogue
 from finestra.domain.citizen import ContactPoint
-from finestra.domain.errors import Unauthorised, ValidationFailed
+from finestra.domain.errors import Forbidden, MalformedInput, Unauthorised, ValidationFailed
 from finestra.domain.vocabulary import ContactKind, InputChannel
 from finestra.intake.message import InboundMessage, IntakeResult
 from finestra.intake.service import IntakeService
@@ -34,7 +34,7 @@ def answer_challenge(verify_token: str, params: dict[str, str]) -> str:
     if params.get("hub.mode") != "subscribe":
         raise ValidationFailed("must be 'subscribe'", field="hub.mode")
     if not hmac.compare_digest(params.get("hub.verify_token", ""), verify_token):
-        raise Unauthorised("the verify token does not match")
+        raise Forbidden("the verify token does not match")
     challenge = params.get("hub.challenge", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", challenge):
         raise ValidationFailed("must be a short token", field="hub.challenge")
@@ -67,7 +67,7 @@ def items_of(body: bytes) -> list[SocialItem]:
     try:
         data = json.loads(body)
     except ValueError as exc:
-        raise ValidationFailed("the body is not valid JSON", field="body") from exc
+        raise MalformedInput("is not valid JSON", field="body") from exc
     if not isinstance(data, dict) or data.get("object") not in PLATFORMS:
         raise ValidationFailed("must be 'page' or 'instagram'", field="object")
     platform = PLATFORMS[data["object"]]

@@ -55,8 +55,8 @@ class Theme(BaseModel):
     location_is_public: bool
     external_body: str | None
     keywords: dict[Language, tuple[str, ...]]
-    duplicate_radius_m: int = Field(gt=0)
-    duplicate_window_days: int = Field(gt=0)
+    duplicate_radius_m: int | None = Field(gt=0, description="None: no search for duplicates")
+    duplicate_window_days: int | None = Field(gt=0)
 
     @model_validator(mode="after")
     def _external_body_named(self) -> "Theme":

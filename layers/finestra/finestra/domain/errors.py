@@ -18,6 +18,12 @@ class ValidationFailed(FinestraError):
     code = "invalid_request"
 
 
+class MalformedInput(FinestraError):
+    """The input cannot be read at all (not JSON, not MIME); ``field`` names which part."""
+
+    code = "invalid_request"
+
+
 class NotFound(FinestraError):
     """The thing asked for does not exist, or the caller may not know it exists."""
 
@@ -37,6 +43,12 @@ class TransitionRefused(FinestraError):
 
 
 class Unauthorised(FinestraError):
-    """The caller did not prove who it is (a bad signature, a wrong token)."""
+    """The caller did not prove who it is (a bad or missing signature)."""
 
     code = "unauthorised"
+
+
+class Forbidden(FinestraError):
+    """The caller is known not to be allowed (a wrong verify token, a wrong role)."""
+
+    code = "forbidden"

@@ -48,7 +48,8 @@ class IntakeOutcome(StrEnum):
 
     REQUEST_CREATED = "request_created"
     ADDED_TO_REQUEST = "added_to_request"
-    CONSENT_RECORDED = "consent_recorded"
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
     HELP_SENT = "help_sent"
     OPINION_RECORDED = "opinion_recorded"
     REJECTED = "rejected"

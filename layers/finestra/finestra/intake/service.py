@@ -10,6 +10,7 @@ from finestra.domain.citizen import Citizen, Consent, ContactPoint, EntityApplic
 from finestra.domain.errors import Conflict, ValidationFailed
 from finestra.domain.identity import Resolution, choose_citizen
 from finestra.domain.ids import new_id
+from finestra.domain.language import guess_language
 from finestra.domain.opinion import Opinion
 from finestra.domain.process import allowed_targets
 from finestra.domain.request import Interaction, Request
@@ -91,8 +92,9 @@ class IntakeService:
             for consent in consents:
                 self._citizens.save(self._citizens.consent_update(citizen, consent, self._now()))
                 citizen = citizen.model_copy(update={"version": citizen.version + 1})
+        withdrawn = all(not consent.granted for consent in consents)
         return IntakeResult(
-            outcome=IntakeOutcome.CONSENT_RECORDED,
+            outcome=IntakeOutcome.OPTED_OUT if withdrawn else IntakeOutcome.OPTED_IN,
             citizen_id=citizen.id,
             new_citizen=resolution.is_new,
         )
@@ -133,6 +135,8 @@ class IntakeService:
         return [r for r in recent if r.get("state") not in final][:limit]
 
     def _submit(self, message: InboundMessage) -> IntakeResult:
+        if message.language is None:
+            message = message.model_copy(update={"language": guess_language(message.text)})
         if not message.sender:
             return self._create(message, None)
         resolution = self._resolve(

@@ -1,0 +1,154 @@
+"""Fixtures shared by every test: the embedded AWS (moto), tables from the template."""
+
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.support.cfn import load_template, table_create_kwargs
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+CONFIG = ROOT / "infra" / "config"
+REGION = "eu-west-1"
+CONTACT_SECRET = "finestra/contact-key"
+SOCIAL_SECRET = "finestra/social-webhook"
+SOCIAL_APP_SECRET = "test-app-secret"
+SOCIAL_VERIFY_TOKEN = "test-verify-token"
+INBOUND_BUCKET = "finestra-inbound-mail"
+ATTACHMENTS_BUCKET = "finestra-attachments"
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Finestra",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+
+ENVIRONMENT = {
+    "FINESTRA_TABLE": "FinestraTable",
+    "FINESTRA_IDEMPOTENCY_TABLE": "IdempotencyTable",
+    "FINESTRA_CONFIG_DIR": str(CONFIG),
+    "FINESTRA_CONTACT_KEY_SECRET": CONTACT_SECRET,
+    "FINESTRA_CITY_CODE": "BCN",
+    "FINESTRA_SMS_BACKEND": "sns",
+    "FINESTRA_SMS_ORIGINATION": "BCNCITY",
+    "FINESTRA_INBOUND_MAIL_BUCKET": INBOUND_BUCKET,
+    "FINESTRA_ATTACHMENTS_BUCKET": ATTACHMENTS_BUCKET,
+    "FINESTRA_SOCIAL_SECRET": SOCIAL_SECRET,
+}
+
+
+@dataclass
+class FakeLambdaContext:
+    """The context object the Lambda runtime passes to a handler."""
+
+    function_name: str = "finestra-test"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:finestra-test"
+    aws_request_id: str = "5f0c7a4e-6c5b-4a7e-9d3e-1f2a3b4c5d6e"
+    log_group_name: str = "/aws/lambda/finestra-test"
+    log_stream_name: str = "2026/03/14/[$LATEST]abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 3, 14, 19, 41, 8, tzinfo=UTC))
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    return load_template(ROOT / "template.yaml")
+
+
+@pytest.fixture
+def aws(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Moto with the tables, secrets and buckets of the template, and their settings."""
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for logical_id in ("FinestraTable", "IdempotencyTable"):
+            dynamodb.create_table(**table_create_kwargs(template, logical_id))
+        secrets = boto3.client("secretsmanager", region_name=REGION)
+        secrets.create_secret(Name=CONTACT_SECRET, SecretString="k" * 16 + "-local-test-key-" + "y" * 32)
+        secrets.create_secret(
+            Name=SOCIAL_SECRET,
+            SecretString=json.dumps(
+                {"app_secret": SOCIAL_APP_SECRET, "verify_token": SOCIAL_VERIFY_TOKEN}
+            ),
+        )
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (INBOUND_BUCKET, ATTACHMENTS_BUCKET):
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+            )
+        yield
+
+
+def load_event(relative: str) -> Any:
+    """An event file of ``events/``."""
+    return json.loads((EVENTS / relative).read_text(encoding="utf-8"))
+
+
+def load_function(name: str) -> ModuleType:
+    """Import ``functions/<name>``'s handler module afresh, under a name of its own."""
+    folder = ROOT / "functions" / name
+    path = folder / "handler.py" if (folder / "handler.py").exists() else folder / "app.py"
+    module_name = f"finestra_function_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def function(aws: None) -> Callable[[str], ModuleType]:
+    """A loader of handler modules whose lazily built apps see this test's moto."""
+    loaded: list[ModuleType] = []
+
+    def load(name: str) -> ModuleType:
+        module = load_function(name)
+        loaded.append(module)
+        return module
+
+    return load

@@ -1,0 +1,452 @@
+"""What must hold of ``template.yaml``, the whole deployment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.support.cfn import TemplateError, load_template, table_create_kwargs
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+
+HANDLER_FILES = {"handler.py", "app.py", "__init__.py"}
+REQUEST_SUMMARY = {
+    "reference",
+    "state",
+    "theme_code",
+    "request_type",
+    "priority",
+    "sla_due_at",
+    "district_code",
+    "input_channel",
+    "created_at",
+    "responsible_group",
+    "citizen_id",
+}
+HTTP_ROUTES = {
+    ("GET", "/api/v1/themes", "CitizenApiFunction"),
+    ("POST", "/api/v1/requests", "CitizenApiFunction"),
+    ("GET", "/api/v1/requests/{reference}", "CitizenApiFunction"),
+    ("GET", "/api/webhooks/social", "SocialWebhookFunction"),
+    ("POST", "/api/webhooks/social", "SocialWebhookFunction"),
+}
+
+
+def of_type(resource_type: str) -> dict[str, dict[str, Any]]:
+    """Return the template's resources of one type, by logical id."""
+    return {
+        logical_id: resource
+        for logical_id, resource in RESOURCES.items()
+        if resource["Type"] == resource_type
+    }
+
+
+FUNCTIONS = sorted(of_type("AWS::Serverless::Function"))
+QUEUES = of_type("AWS::SQS::Queue")
+DEAD_LETTER_QUEUES = {
+    queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    for queue in QUEUES.values()
+    if "RedrivePolicy" in queue["Properties"]
+}
+SOURCE_QUEUES = sorted(set(QUEUES) - DEAD_LETTER_QUEUES)
+BUCKETS = sorted(of_type("AWS::S3::Bucket"))
+TOPICS = sorted(of_type("AWS::SNS::Topic"))
+ALARMS = sorted(of_type("AWS::CloudWatch::Alarm"))
+
+
+def function_setting(logical_id: str, key: str) -> Any:
+    """Return a function property as deployed: its own value, else the Globals one."""
+    own = RESOURCES[logical_id]["Properties"]
+    return own.get(key, TEMPLATE["Globals"]["Function"].get(key))
+
+
+def function_environment(logical_id: str) -> dict[str, Any]:
+    """Return a function's variables merged over the Globals ones, as SAM merges them."""
+    shared = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    own = RESOURCES[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+    return {**shared, **own}
+
+
+def alarms_on(namespace: str, metric: str, dimension: str, value: Any) -> list[str]:
+    """Return the alarms watching one metric of one resource."""
+    return [
+        logical_id
+        for logical_id in ALARMS
+        if RESOURCES[logical_id]["Properties"].get("Namespace") == namespace
+        and RESOURCES[logical_id]["Properties"].get("MetricName") == metric
+        and {"Name": dimension, "Value": value}
+        in RESOURCES[logical_id]["Properties"].get("Dimensions", [])
+    ]
+
+
+def policy_statements(logical_id: str) -> list[dict[str, Any]]:
+    """Return the statements of every bucket policy attached to a bucket."""
+    return [
+        statement
+        for policy in of_type("AWS::S3::BucketPolicy").values()
+        if policy["Properties"]["Bucket"] == {"Ref": logical_id}
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_given_short_form_tags_when_the_template_is_loaded_then_they_are_in_long_form(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "AWSTemplateFormatVersion: 2010-09-09\n"
+        "Values:\n"
+        "  ref: !Ref Table\n"
+        "  att: !GetAtt Table.StreamArn\n"
+        "  att_list: !GetAtt [Table, Arn]\n"
+        "  sub: !Sub arn:${AWS::Partition}:s3:::${Bucket}\n"
+        "  if: !If [IsProd, !Ref A, !Ref AWS::NoValue]\n"
+        "  equals: !Equals [!Ref Stage, prod]\n"
+        "  not: !Not [!Condition IsProd]\n"
+        "  and: !And [!Condition A, !Condition B]\n"
+        "  or: !Or [!Condition A, !Condition B]\n"
+        "  select: !Select [0, !GetAZs '']\n"
+        "  join: !Join ['-', [a, b]]\n"
+        "  split: !Split [',', a]\n"
+        "  map: !FindInMap [Map, !Ref AWS::Region, Key]\n"
+        "  base64: !Base64 text\n"
+        "  cidr: !Cidr [10.0.0.0/16, 4, 8]\n"
+        "  import: !ImportValue shared-output\n",
+        encoding="utf-8",
+    )
+
+    loaded = load_template(path)
+
+    assert loaded["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert loaded["Values"] == {
+        "ref": {"Ref": "Table"},
+        "att": {"Fn::GetAtt": ["Table", "StreamArn"]},
+        "att_list": {"Fn::GetAtt": ["Table", "Arn"]},
+        "sub": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}"},
+        "if": {"Fn::If": ["IsProd", {"Ref": "A"}, {"Ref": "AWS::NoValue"}]},
+        "equals": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+        "not": {"Fn::Not": [{"Condition": "IsProd"}]},
+        "and": {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]},
+        "or": {"Fn::Or": [{"Condition": "A"}, {"Condition": "B"}]},
+        "select": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
+        "join": {"Fn::Join": ["-", ["a", "b"]]},
+        "split": {"Fn::Split": [",", "a"]},
+        "map": {"Fn::FindInMap": ["Map", {"Ref": "AWS::Region"}, "Key"]},
+        "base64": {"Fn::Base64": "text"},
+        "cidr": {"Fn::Cidr": ["10.0.0.0/16", 4, 8]},
+        "import": {"Fn::ImportValue": "shared-output"},
+    }
+
+
+def test_given_the_template_then_it_declares_the_five_intake_functions() -> None:
+    assert FUNCTIONS == [
+        "CitizenApiFunction",
+        "EmailIntakeFunction",
+        "SmsIntakeFunction",
+        "SocialWebhookFunction",
+        "VoiceIntakeFunction",
+    ]
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_given_a_function_when_its_code_folder_is_read_then_it_holds_only_handler_code(
+    logical_id: str,
+) -> None:
+    properties = RESOURCES[logical_id]["Properties"]
+    folder = ROOT / properties["CodeUri"]
+    handler_module = properties["Handler"].split(".")[0]
+
+    assert folder.is_dir(), f"{logical_id}: {properties['CodeUri']} is missing"
+    entries = {entry.name for entry in folder.iterdir() if entry.name != "__pycache__"}
+
+    assert entries <= HANDLER_FILES, f"{logical_id}: unexpected {sorted(entries - HANDLER_FILES)}"
+    assert f"{handler_module}.py" in entries
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_given_a_function_then_it_runs_on_arm64_python_with_the_finestra_layer(
+    logical_id: str,
+) -> None:
+    assert {"Ref": "FinestraLayer"} in function_setting(logical_id, "Layers")
+    assert function_setting(logical_id, "Runtime") == "python3.11"
+    assert function_setting(logical_id, "Architectures") == ["arm64"]
+    assert function_setting(logical_id, "Tracing") == "Active"
+
+
+def test_given_the_layer_then_sam_builds_it_with_the_makefile_for_arm64() -> None:
+    layer = RESOURCES["FinestraLayer"]
+
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert "build-FinestraLayer:" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_given_a_function_then_its_settings_come_from_the_environment(logical_id: str) -> None:
+    environment = function_environment(logical_id)
+
+    assert environment["FINESTRA_TABLE"] == {"Ref": "FinestraTable"}
+    assert environment["FINESTRA_IDEMPOTENCY_TABLE"] == {"Ref": "IdempotencyTable"}
+    assert environment["FINESTRA_CONTACT_KEY_SECRET"] == {"Ref": "ContactKeySecret"}
+    assert environment["FINESTRA_CONFIG_DIR"] == "/opt/finestra-config"
+    assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "Finestra"
+    assert environment["POWERTOOLS_SERVICE_NAME"]
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_given_a_function_then_its_logs_expire_and_its_errors_raise_an_alarm(
+    logical_id: str,
+) -> None:
+    log_groups = [
+        group["Properties"]
+        for group in of_type("AWS::Logs::LogGroup").values()
+        if group["Properties"].get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{logical_id}}}"}
+    ]
+
+    assert len(log_groups) == 1
+    assert log_groups[0]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert alarms_on("AWS/Lambda", "Errors", "FunctionName", {"Ref": logical_id})
+
+
+@pytest.mark.parametrize("logical_id", SOURCE_QUEUES)
+def test_given_a_queue_then_it_redrives_after_three_receives_to_an_alarmed_dlq(
+    logical_id: str,
+) -> None:
+    redrive = QUEUES[logical_id]["Properties"].get("RedrivePolicy")
+    assert redrive is not None, f"{logical_id} has no dead-letter queue"
+    dead_letter_queue = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+
+    watching = alarms_on(
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        {"Fn::GetAtt": [dead_letter_queue, "QueueName"]},
+    )
+
+    assert redrive["maxReceiveCount"] == 3
+    assert dead_letter_queue in QUEUES
+    assert watching, f"no alarm watches {dead_letter_queue}"
+    for alarm in watching:
+        assert RESOURCES[alarm]["Properties"]["Threshold"] == 0
+        assert RESOURCES[alarm]["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_given_the_queues_then_both_queued_channels_have_one() -> None:
+    assert SOURCE_QUEUES == ["EmailInboundQueue", "SmsInboundQueue"]
+
+
+@pytest.mark.parametrize("logical_id", SOURCE_QUEUES)
+def test_given_a_queue_then_a_batch_in_flight_outlives_six_function_timeouts(
+    logical_id: str,
+) -> None:
+    consumers = [
+        function
+        for function in FUNCTIONS
+        for event in RESOURCES[function]["Properties"].get("Events", {}).values()
+        if event["Type"] == "SQS"
+        and event["Properties"]["Queue"] == {"Fn::GetAtt": [logical_id, "Arn"]}
+    ]
+
+    assert len(consumers) == 1
+    visibility = QUEUES[logical_id]["Properties"]["VisibilityTimeout"]
+    assert visibility >= 6 * function_setting(consumers[0], "Timeout")
+
+
+@pytest.mark.parametrize("logical_id", ["SmsIntakeFunction", "EmailIntakeFunction"])
+def test_given_a_queued_channel_then_it_reports_partial_batch_failures(logical_id: str) -> None:
+    events = RESOURCES[logical_id]["Properties"]["Events"]
+    sqs_events = [event for event in events.values() if event["Type"] == "SQS"]
+
+    assert len(sqs_events) == 1
+    assert sqs_events[0]["Properties"]["BatchSize"] == 10
+    assert sqs_events[0]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_given_the_finestra_table_then_it_is_recoverable_encrypted_and_protected() -> None:
+    table = RESOURCES["FinestraTable"]
+    properties = table["Properties"]
+
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_given_the_idempotency_table_then_it_has_the_powertools_key_and_ttl() -> None:
+    properties = RESOURCES["IdempotencyTable"]["Properties"]
+
+    assert properties["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+@pytest.mark.parametrize("logical_id", BUCKETS)
+def test_given_a_bucket_then_it_is_private_encrypted_and_tls_only(logical_id: str) -> None:
+    properties = RESOURCES[logical_id]["Properties"]
+    encryption = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    tls_denials = [
+        statement
+        for statement in policy_statements(logical_id)
+        if statement["Effect"] == "Deny"
+        and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert encryption[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert tls_denials, f"{logical_id} accepts requests without TLS"
+
+
+def test_given_the_inbound_mail_bucket_then_only_ses_of_this_account_writes_raw_mail() -> None:
+    rules = RESOURCES["InboundMailBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    ses_statements = [
+        statement
+        for statement in policy_statements("InboundMailBucket")
+        if statement.get("Principal") == {"Service": "ses.amazonaws.com"}
+    ]
+
+    assert any(rule.get("ExpirationInDays") == 30 for rule in rules)
+    assert len(ses_statements) == 1
+    assert ses_statements[0]["Action"] == "s3:PutObject"
+    assert ses_statements[0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+
+
+def test_given_the_receipt_rule_then_mail_lands_in_the_bucket_and_notifies_the_topic() -> None:
+    rule = RESOURCES["InboundMailRule"]["Properties"]["Rule"]
+    s3_actions = [action["S3Action"] for action in rule["Actions"] if "S3Action" in action]
+
+    assert rule["Recipients"] == [{"Ref": "InboundMailDomain"}]
+    assert rule["ScanEnabled"] is True
+    assert rule["TlsPolicy"] == "Require"
+    assert s3_actions == [
+        {
+            "BucketName": {"Ref": "InboundMailBucket"},
+            "ObjectKeyPrefix": "inbound/",
+            "TopicArn": {"Ref": "EmailInboundTopic"},
+        }
+    ]
+
+
+def test_given_the_attachments_bucket_then_it_keeps_versions() -> None:
+    properties = RESOURCES["AttachmentsBucket"]["Properties"]
+
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+
+
+@pytest.mark.parametrize("logical_id", TOPICS)
+def test_given_a_topic_then_it_is_encrypted_with_a_key(logical_id: str) -> None:
+    assert RESOURCES[logical_id]["Properties"].get("KmsMasterKeyId")
+
+
+@pytest.mark.parametrize("logical_id", ALARMS)
+def test_given_an_alarm_then_it_notifies_the_alarm_topic(logical_id: str) -> None:
+    assert RESOURCES[logical_id]["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_given_the_intake_failed_metric_then_an_alarm_sums_it_over_every_channel() -> None:
+    properties = RESOURCES["IntakeFailedAlarm"]["Properties"]
+    expressions = [query["Expression"] for query in properties["Metrics"]]
+
+    assert expressions == ["SELECT SUM(IntakeFailed) FROM Finestra"]
+    assert properties["Threshold"] == 0
+    assert properties["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_given_the_http_api_then_every_route_reaches_its_function_with_payload_1_0() -> None:
+    routes = {
+        (event["Properties"]["Method"], event["Properties"]["Path"], function)
+        for function in FUNCTIONS
+        for event in RESOURCES[function]["Properties"].get("Events", {}).values()
+        if event["Type"] == "HttpApi"
+        and event["Properties"]["ApiId"] == {"Ref": "FinestraHttpApi"}
+        and event["Properties"]["PayloadFormatVersion"] == "1.0"
+    }
+
+    assert routes == HTTP_ROUTES
+    assert len(of_type("AWS::Serverless::HttpApi")) == 1
+
+
+def test_given_the_voice_function_then_it_answers_within_connects_wait() -> None:
+    permission = RESOURCES["VoiceIntakeConnectPermission"]
+
+    assert function_setting("VoiceIntakeFunction", "Timeout") == 8
+    assert permission["Condition"] == "HasConnectInstance"
+    assert permission["Properties"]["Principal"] == "connect.amazonaws.com"
+    assert permission["Properties"]["SourceArn"] == {"Ref": "ConnectInstanceArn"}
+
+
+def test_given_the_finestra_table_when_create_kwargs_are_built_then_they_hold_three_gsis() -> None:
+    kwargs = table_create_kwargs(TEMPLATE, "FinestraTable")
+    indexes = {index["IndexName"]: index for index in kwargs["GlobalSecondaryIndexes"]}
+
+    assert kwargs["TableName"] == "FinestraTable"
+    assert kwargs["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
+    assert kwargs["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    assert sorted(indexes) == ["GSI1", "GSI2", "GSI3"]
+    for name, index in indexes.items():
+        assert index["KeySchema"] == [
+            {"AttributeName": f"{name}PK", "KeyType": "HASH"},
+            {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+        ]
+    assert set(indexes["GSI1"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
+    assert set(indexes["GSI2"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
+    assert indexes["GSI3"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+
+
+@pytest.mark.parametrize("logical_id", ["FinestraTable", "IdempotencyTable"])
+def test_given_create_kwargs_when_the_table_is_created_then_it_has_the_template_keys(
+    logical_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    kwargs = table_create_kwargs(TEMPLATE, logical_id)
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        client.create_table(**kwargs)
+        table = client.describe_table(TableName=logical_id)["Table"]
+
+    assert table["KeySchema"] == kwargs["KeySchema"]
+    assert len(table.get("GlobalSecondaryIndexes", [])) == len(
+        kwargs.get("GlobalSecondaryIndexes", [])
+    )
+
+
+def test_given_a_resource_that_is_not_a_table_when_kwargs_are_built_then_it_is_refused() -> None:
+    with pytest.raises(TemplateError, match="not an AWS::DynamoDB::Table"):
+        table_create_kwargs(TEMPLATE, "AttachmentsBucket")
+
+
+def test_given_an_unknown_logical_id_when_kwargs_are_built_then_it_is_refused() -> None:
+    with pytest.raises(TemplateError, match="no resource"):
+        table_create_kwargs(TEMPLATE, "NoSuchTable")

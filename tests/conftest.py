@@ -1,7 +1,9 @@
 """Fixtures shared by every test: the embedded AWS (moto), tables from the template."""
 
 import importlib.util
+import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -108,7 +110,9 @@ def aws(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         for logical_id in ("FinestraTable", "IdempotencyTable"):
             dynamodb.create_table(**table_create_kwargs(template, logical_id))
         secrets = boto3.client("secretsmanager", region_name=REGION)
-        secrets.create_secret(Name=CONTACT_SECRET, SecretString="k" * 16 + "-local-test-key-" + "y" * 32)
+        secrets.create_secret(
+            Name=CONTACT_SECRET, SecretString="k" * 16 + "-local-test-key-" + "y" * 32
+        )
         secrets.create_secret(
             Name=SOCIAL_SECRET,
             SecretString=json.dumps(
@@ -142,13 +146,134 @@ def load_function(name: str) -> ModuleType:
 
 
 @pytest.fixture
-def function(aws: None) -> Callable[[str], ModuleType]:
+def log_stream() -> io.StringIO:
+    """Where the handlers' loggers write during one test."""
+    return io.StringIO()
+
+
+@pytest.fixture
+def function(aws: None, log_stream: io.StringIO) -> Callable[[str], ModuleType]:
     """A loader of handler modules whose lazily built apps see this test's moto."""
-    loaded: list[ModuleType] = []
 
     def load(name: str) -> ModuleType:
         module = load_function(name)
-        loaded.append(module)
+        # Powertools keeps one stdlib logger per service across imports: point its
+        # handler at this test's stream.
+        for handler in logging.getLogger(module.obs.logger.service).handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.stream = log_stream
         return module
 
     return load
+
+
+@pytest.fixture
+def logs(
+    capsys: pytest.CaptureFixture[str], log_stream: io.StringIO
+) -> Callable[[], list[dict[str, Any]]]:
+    """The JSON log lines and the metric documents (EMF, on stdout) written so far."""
+    metrics: list[dict[str, Any]] = []
+
+    def read() -> list[dict[str, Any]]:
+        out = capsys.readouterr().out
+        metrics.extend(json.loads(line) for line in out.splitlines() if line.startswith("{"))
+        lines = log_stream.getvalue().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")] + metrics
+
+    return read
+
+
+class Seeder:
+    """Puts citizens and requests in the table through the project's own stores."""
+
+    def __init__(self, clock: Clock) -> None:
+        from finestra.runtime import IntakeRuntime
+        from finestra.settings import FunctionSettings
+
+        self.runtime = IntakeRuntime(FunctionSettings(), clock=clock)  # type: ignore[call-arg]
+        self.clock = clock
+
+    def citizen(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        verified: bool = False,
+        given_name: str = "Núria",
+        language: str = "ca",
+    ) -> str:
+        from finestra.domain.citizen import Citizen, ContactPoint
+        from finestra.domain.ids import new_id
+        from finestra.domain.vocabulary import ContactKind
+        from finestra.storage.citizens import CitizenStore
+
+        points = []
+        if phone:
+            points.append(ContactPoint(kind=ContactKind.PHONE, value=phone, verified=verified))
+        if email:
+            points.append(ContactPoint(kind=ContactKind.EMAIL, value=email, verified=verified))
+        now = self.clock()
+        citizen = Citizen(
+            id=new_id("cit"),
+            given_name=given_name,
+            family_names="Ferrer Puig",
+            language=language,
+            contact_points=points,
+            created_at=now,
+            updated_at=now,  # type: ignore[arg-type]
+        )
+        store = CitizenStore(self.runtime.table, self.runtime.vault)
+        self.runtime.table.transact(store.creation(citizen))
+        return citizen.id
+
+    def request(
+        self,
+        citizen_id: str | None,
+        *,
+        reference: str = "BCN-2026-000123",
+        state: str = "pending_answer",
+        theme_code: str = "roads.pothole",
+        token: str = "trk_4Qv8Zp2LmX7sN3wR9cK1",
+        channel: str = "email",
+    ) -> str:
+        from finestra.domain.ids import new_id
+        from finestra.domain.request import Interaction, Request
+        from finestra.intake.service import hash_token
+        from finestra.storage.requests import RequestStore
+
+        now = self.clock()
+        theme = self.runtime.catalogue.theme(theme_code)
+        origin = Interaction(
+            id=new_id("int"),
+            at=now,
+            kind="inbound_message",
+            channel=channel,  # type: ignore[arg-type]
+            actor=f"citizen:{citizen_id}",
+            provider_message_id=new_id("msg"),
+            text="Hi ha un forat a la calçada del carrer de Balmes.",
+        )
+        request = Request(
+            reference=reference,
+            request_type=theme.request_types[0],
+            theme_code=theme_code,
+            description=origin.text or "",
+            input_channel=channel,  # type: ignore[arg-type]
+            response_channel="email",
+            language="ca",
+            state=state,  # type: ignore[arg-type]
+            responsible_group=theme.responsible_group,
+            created_at=now,
+            updated_at=now,
+            citizen_id=citizen_id,
+            origin=origin,
+            tracking_token_hash=hash_token(token),
+        )
+        RequestStore(self.runtime.table, shards=4).save(
+            RequestStore(self.runtime.table, shards=4).creation(request)
+        )
+        return reference
+
+
+@pytest.fixture
+def seed(aws: None, clock: Clock) -> Seeder:
+    return Seeder(clock)

@@ -57,7 +57,9 @@ def process_queue(
             citizen_id=result.citizen_id,
         )
 
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # A batch whose every record failed is still answered record by record, so each
+    # record's receive count grows and a poison record reaches the dead-letter queue.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

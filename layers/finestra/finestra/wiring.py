@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel
+from pydantic import ValidationError
 
 from finestra.adapters.s3 import S3MailStore
 from finestra.adapters.sms import EndUserMessagingSender, SnsSmsSender
@@ -25,7 +26,7 @@ from finestra.channels.voice import (
 )
 from finestra.channels.web import ThemeChoice, TrackedRequest, WebChannel, WebDelivery
 from finestra.credentials import secret_json
-from finestra.domain.errors import MalformedInput, ValidationFailed
+from finestra.domain.errors import MalformedInput, ValidationFailed, first_broken_rule
 from finestra.domain.vocabulary import Language
 from finestra.intake.message import IntakeResult
 from finestra.runtime import Clients, IntakeRuntime, utc_now
@@ -110,10 +111,8 @@ class EmailApp(_App):
         message, _ = sns_message(sqs_body)
         try:
             notification = ReceivedNotification.model_validate_json(message)
-        except ValueError as exc:
-            raise ValidationFailed(
-                "the SNS message is not an SES receipt notification", field="Message"
-            ) from exc
+        except ValidationError as exc:
+            raise first_broken_rule(exc) from None
         return self._receive(notification)
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finestra.domain.citizen import Consent, ContactPoint
 from finestra.domain.contacts import Phone
-from finestra.domain.errors import MalformedInput, ValidationFailed
+from finestra.domain.errors import MalformedInput, first_broken_rule
 from finestra.domain.vocabulary import ConsentPurpose, ContactKind, InputChannel, Language
 from finestra.intake.message import InboundMessage, IntakeOutcome, IntakeResult
 from finestra.intake.service import IntakeService
@@ -42,9 +42,7 @@ def parse_inbound(message: str) -> InboundSms:
     try:
         return InboundSms.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_input=False)[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ValidationFailed(f"breaks the rule {first['type']}", field=field) from None
+        raise first_broken_rule(exc) from None
 
 
 OPT_OUT = {

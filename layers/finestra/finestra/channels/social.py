@@ -22,6 +22,8 @@ PLATFORMS = {"page": "facebook", "instagram": "instagram"}
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> None:
     """Refuse a delivery whose ``X-Hub-Signature-256`` is not the body's HMAC-SHA256."""
+    if not secret:
+        raise Unauthorised("no app secret is configured, so no delivery can be trusted")
     if not header or not header.startswith("sha256="):
         raise Unauthorised("the delivery carries no sha256 signature")
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -1,5 +1,7 @@
 """Domain errors: each carries a stable code and a sentence safe to show a caller."""
 
+from pydantic import ValidationError
+
 
 class FinestraError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -16,6 +18,13 @@ class ValidationFailed(FinestraError):
     """Input broke a rule; ``field`` names where."""
 
     code = "invalid_request"
+
+
+def first_broken_rule(exc: ValidationError, prefix: str = "") -> "ValidationFailed":
+    """The first error of a pydantic validation as a :class:`ValidationFailed`, no input."""
+    error = exc.errors(include_input=False, include_url=False)[0]
+    field = ".".join([prefix, *map(str, error["loc"])] if prefix else map(str, error["loc"]))
+    return ValidationFailed(f"breaks the rule {error['type']}", field=field)
 
 
 class MalformedInput(FinestraError):

@@ -24,6 +24,7 @@ EVENTS = ROOT / "events"
 CONFIG = ROOT / "infra" / "config"
 REGION = "eu-west-1"
 CONTACT_SECRET = "finestra/contact-key"
+CONTACT_KEY = "test-only-contact-point-key-0123456789abcdef0123456789abcdef"
 SOCIAL_SECRET = "finestra/social-webhook"
 SOCIAL_APP_SECRET = "test-app-secret"
 SOCIAL_VERIFY_TOKEN = "test-verify-token"
@@ -138,7 +139,8 @@ def load_function(name: str) -> ModuleType:
     path = folder / "handler.py" if (folder / "handler.py").exists() else folder / "app.py"
     module_name = f"finestra_function_{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Final
 
 import boto3
 import pytest
@@ -22,7 +22,7 @@ from tests.support.cfn import load_template, table_create_kwargs
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 CONFIG = ROOT / "infra" / "config"
-REGION = "eu-west-1"
+REGION: Final = "eu-west-1"
 CONTACT_SECRET = "finestra/contact-key"
 CONTACT_KEY = "test-only-contact-point-key-0123456789abcdef0123456789abcdef"
 SOCIAL_SECRET = "finestra/social-webhook"
@@ -192,7 +192,7 @@ class Seeder:
         from finestra.runtime import IntakeRuntime
         from finestra.settings import FunctionSettings
 
-        self.runtime = IntakeRuntime(FunctionSettings(), clock=clock)  # type: ignore[call-arg]
+        self.runtime = IntakeRuntime(FunctionSettings(), clock=clock)
         self.clock = clock
 
     def citizen(
@@ -222,7 +222,7 @@ class Seeder:
             language=language,
             contact_points=points,
             created_at=now,
-            updated_at=now,  # type: ignore[arg-type]
+            updated_at=now,
         )
         store = CitizenStore(self.runtime.table, self.runtime.vault)
         self.runtime.table.transact(store.creation(citizen))
@@ -249,7 +249,7 @@ class Seeder:
             id=new_id("int"),
             at=now,
             kind="inbound_message",
-            channel=channel,  # type: ignore[arg-type]
+            channel=channel,
             actor=f"citizen:{citizen_id}",
             provider_message_id=new_id("msg"),
             text="Hi ha un forat a la calçada del carrer de Balmes.",
@@ -259,10 +259,10 @@ class Seeder:
             request_type=theme.request_types[0],
             theme_code=theme_code,
             description=origin.text or "",
-            input_channel=channel,  # type: ignore[arg-type]
+            input_channel=channel,
             response_channel="email",
             language="ca",
-            state=state,  # type: ignore[arg-type]
+            state=state,
             responsible_group=theme.responsible_group,
             created_at=now,
             updated_at=now,

@@ -144,7 +144,8 @@ def install(app: Chalice, obs: Observability) -> None:
         try:
             response = get_response(event)
         finally:
-            obs.metrics.flush_metrics()
+            if obs.metrics.metric_set:
+                obs.metrics.flush_metrics()
         return _reshaped(response)
 
 

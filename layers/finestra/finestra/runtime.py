@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
     PydanticSerializer,
 )
@@ -26,6 +27,7 @@ from pydantic import BaseModel
 
 from finestra.credentials import secret_bytes
 from finestra.domain.catalogue import Catalogue
+from finestra.domain.errors import Conflict
 from finestra.domain.identity import ContactVault
 from finestra.intake.service import IntakeService
 from finestra.settings import FunctionSettings
@@ -138,7 +140,12 @@ class IntakeRuntime:
             return function(message)
 
         def call(message: M) -> R:
-            return once(message=message)  # type: ignore[no-any-return]
+            try:
+                return once(message=message)  # type: ignore[no-any-return]
+            except IdempotencyValidationError as exc:
+                raise Conflict(
+                    "was already received with other content", field="provider_message_id"
+                ) from exc
 
         return call
 

@@ -1,10 +1,12 @@
 """Contact points: normalised so that one phone, email or document is one key."""
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 import phonenumbers
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from finestra.domain.errors import ValidationFailed
 from finestra.domain.vocabulary import ContactKind
@@ -97,15 +99,19 @@ def normalise(kind: ContactKind, value: str) -> str:
     return _NORMALISERS[kind](value)
 
 
-def _phone(value: str) -> str:
-    return normalise_phone(value)
+def as_field_rule(normaliser: Callable[[str], str], rule: str) -> Callable[[str], str]:
+    """``normaliser`` for a pydantic field: a refusal becomes the named ``rule`` of that field."""
+
+    def validate(value: str) -> str:
+        try:
+            return normaliser(value)
+        except ValidationFailed as exc:
+            raise PydanticCustomError(rule, exc.message) from None
+
+    return validate
 
 
-def _email(value: str) -> str:
-    return normalise_email(value)
-
-
-Phone = Annotated[str, AfterValidator(_phone)]
-Email = Annotated[str, AfterValidator(_email)]
-DocumentId = Annotated[str, AfterValidator(normalise_document)]
-TaxId = Annotated[str, AfterValidator(normalise_tax_id)]
+Phone = Annotated[str, AfterValidator(as_field_rule(normalise_phone, "phone_number"))]
+Email = Annotated[str, AfterValidator(as_field_rule(normalise_email, "email_address"))]
+DocumentId = Annotated[str, AfterValidator(as_field_rule(normalise_document, "document_id"))]
+TaxId = Annotated[str, AfterValidator(as_field_rule(normalise_tax_id, "tax_id"))]

@@ -80,7 +80,7 @@ class Request(BaseModel):
     sla_due_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
-    citizen_id: str | None
+    citizen_id: str | None = None
     applicant: Applicant | None = None
     origin: Interaction = Field(description="the inbound message that created the request")
     tracking_token_hash: str

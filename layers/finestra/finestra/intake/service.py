@@ -44,6 +44,12 @@ CITIZEN_REPLIED = "citizen_replied"
 POSSIBLE_DUPLICATE_CITIZEN = "possible_duplicate_citizen"
 
 
+def _with_language(message: InboundMessage) -> InboundMessage:
+    if message.language is not None:
+        return message
+    return message.model_copy(update={"language": guess_language(message.text)})
+
+
 def hash_token(token: str) -> str:
     """The stored form of a citizen's tracking token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -101,6 +107,7 @@ class IntakeService:
 
     def record_opinion(self, message: InboundMessage) -> IntakeResult:
         """Keep a public opinion about the city, attached to its author."""
+        message = _with_language(message)
         resolution = self._resolve(message.sender, language=message.language)
         opinion = Opinion(
             id=new_id("op"),
@@ -135,8 +142,7 @@ class IntakeService:
         return [r for r in recent if r.get("state") not in final][:limit]
 
     def _submit(self, message: InboundMessage) -> IntakeResult:
-        if message.language is None:
-            message = message.model_copy(update={"language": guess_language(message.text)})
+        message = _with_language(message)
         if not message.sender:
             return self._create(message, None)
         resolution = self._resolve(

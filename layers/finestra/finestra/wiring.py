@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from finestra.adapters.s3 import S3MailStore
 from finestra.adapters.sms import EndUserMessagingSender, SnsSmsSender
+from finestra.channels.in_person import InPersonChannel, Visit
 from finestra.channels.email import EmailChannel, ReceivedNotification
 from finestra.channels.sms import SmsChannel, SmsDelivery, SmsSender, parse_inbound
 from finestra.channels.social import SocialChannel, SocialItem
@@ -159,6 +160,12 @@ class SocialApp(_App):
         self.receive: Callable[[SocialItem], IntakeResult] = self.runtime.idempotent(
             channel.receive, IntakeResult, key="provider_message_id", payload="text"
         )
+
+
+def in_person_intake(runtime: IntakeRuntime) -> Callable[[Visit], IntakeResult]:
+    """The idempotent in-person intake, for the desk API that staff use at the counter."""
+    channel = InPersonChannel(runtime.intake)
+    return runtime.idempotent(channel.record, IntakeResult, key="visit_id", payload="description")
 
 
 class WebApp(_App):

@@ -55,9 +55,7 @@ def test_a_checked_document_identifies_the_citizen_for_themes_that_need_it(
     assert any(p["kind"] == "document" and p["verified"] for p in profile["contact_points"])
 
 
-def test_without_a_document_the_same_theme_starts_not_processed(
-    record: Any, clock: Clock
-) -> None:
+def test_without_a_document_the_same_theme_starts_not_processed(record: Any, clock: Clock) -> None:
     result = record(visit(clock, document_id=None))
 
     assert result.state == "not_processed"
@@ -88,10 +86,18 @@ def test_two_citizens_are_never_joined_on_an_unverified_phone(
 ) -> None:
     by_document = seed.citizen(phone="+34611000111", verified=True)
     by_phone = seed.citizen(phone="+34655443322")
-    record(visit(clock, document_id=None, phone="+34655443322", email=None,
-                 visit_id="visit-first-000"))
-    record(visit(clock, document_id=None, phone="+34611000111", visit_id="visit-second-00",
-                 email="montse@example.org"))
+    record(
+        visit(clock, document_id=None, phone="+34655443322", email=None, visit_id="visit-first-000")
+    )
+    record(
+        visit(
+            clock,
+            document_id=None,
+            phone="+34611000111",
+            visit_id="visit-second-00",
+            email="montse@example.org",
+        )
+    )
 
     profiles = [i for i in table_items("CITIZEN#") if i["type"] == "citizen"]
     assert {p["id"] for p in profiles} == {by_document, by_phone}

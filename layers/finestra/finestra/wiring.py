@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from finestra.adapters.s3 import S3MailStore
 from finestra.adapters.sms import EndUserMessagingSender, SnsSmsSender
-from finestra.channels.in_person import InPersonChannel, Visit
 from finestra.channels.email import EmailChannel, ReceivedNotification
+from finestra.channels.in_person import InPersonChannel, Visit
 from finestra.channels.sms import SmsChannel, SmsDelivery, SmsSender, parse_inbound
 from finestra.channels.social import SocialChannel, SocialItem
 from finestra.channels.voice import (

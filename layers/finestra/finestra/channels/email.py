@@ -123,7 +123,7 @@ def strip_quoted(text: str) -> str:
     """The new part of a reply: everything above the quoted history and signature."""
     kept: list[str] = []
     for line in text.splitlines():
-        if _QUOTE_HEADERS.match(line) or line.strip() == "-- ":
+        if _QUOTE_HEADERS.match(line) or line.rstrip("\r\n") == "-- ":
             break
         if line.lstrip().startswith(">"):
             continue

@@ -27,6 +27,8 @@ def _to_dynamo(value: Any) -> Any:
         return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         return [_to_dynamo(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return {_to_dynamo(v) for v in value}
     return value
 
 
@@ -219,6 +221,4 @@ class Table:
         return params
 
     def _count(self, operation: str, response: Mapping[str, Any]) -> None:
-        consumed = response.get("ConsumedCapacity")
-        if consumed:
-            self.meter.add(operation, consumed)
+        self.meter.add(operation, response.get("ConsumedCapacity") or [])

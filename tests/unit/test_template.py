@@ -49,11 +49,17 @@ def of_type(resource_type: str) -> dict[str, dict[str, Any]]:
 
 FUNCTIONS = sorted(of_type("AWS::Serverless::Function"))
 QUEUES = of_type("AWS::SQS::Queue")
+ON_FAILURE_QUEUES = {
+    event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    for function in of_type("AWS::Serverless::Function").values()
+    for event in function["Properties"].get("Events", {}).values()
+    if "DestinationConfig" in event.get("Properties", {})
+}
 DEAD_LETTER_QUEUES = {
     queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
     for queue in QUEUES.values()
     if "RedrivePolicy" in queue["Properties"]
-}
+} | ON_FAILURE_QUEUES
 SOURCE_QUEUES = sorted(set(QUEUES) - DEAD_LETTER_QUEUES)
 BUCKETS = sorted(of_type("AWS::S3::Bucket"))
 TOPICS = sorted(of_type("AWS::SNS::Topic"))
@@ -144,14 +150,25 @@ def test_given_short_form_tags_when_the_template_is_loaded_then_they_are_in_long
     }
 
 
-def test_given_the_template_then_it_declares_the_five_intake_functions() -> None:
+def test_given_the_template_then_it_declares_the_intake_and_workflow_functions() -> None:
     assert FUNCTIONS == [
         "CitizenApiFunction",
         "EmailIntakeFunction",
+        "SlaWatchFunction",
         "SmsIntakeFunction",
         "SocialWebhookFunction",
         "VoiceIntakeFunction",
+        "WorkflowFunction",
+        "WorkflowStarterFunction",
     ]
+
+
+def test_given_the_stream_starter_then_its_failures_go_to_an_alarmed_queue() -> None:
+    assert sorted(ON_FAILURE_QUEUES) == ["WorkflowStarterDLQ"]
+    assert alarms_on(
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
+        {"Fn::GetAtt": ["WorkflowStarterDLQ", "QueueName"]},
+    )
 
 
 @pytest.mark.parametrize("logical_id", FUNCTIONS)
@@ -393,7 +410,7 @@ def test_given_the_voice_function_then_it_answers_within_connects_wait() -> None
     assert permission["Properties"]["SourceArn"] == {"Ref": "ConnectInstanceArn"}
 
 
-def test_given_the_finestra_table_when_create_kwargs_are_built_then_they_hold_three_gsis() -> None:
+def test_given_the_finestra_table_when_create_kwargs_are_built_then_they_hold_four_gsis() -> None:
     kwargs = table_create_kwargs(TEMPLATE, "FinestraTable")
     indexes = {index["IndexName"]: index for index in kwargs["GlobalSecondaryIndexes"]}
 
@@ -407,7 +424,7 @@ def test_given_the_finestra_table_when_create_kwargs_are_built_then_they_hold_th
         "StreamEnabled": True,
         "StreamViewType": "NEW_AND_OLD_IMAGES",
     }
-    assert sorted(indexes) == ["GSI1", "GSI2", "GSI3"]
+    assert sorted(indexes) == ["GSI1", "GSI2", "GSI3", "GSI4"]
     for name, index in indexes.items():
         assert index["KeySchema"] == [
             {"AttributeName": f"{name}PK", "KeyType": "HASH"},
@@ -415,7 +432,12 @@ def test_given_the_finestra_table_when_create_kwargs_are_built_then_they_hold_th
         ]
     assert set(indexes["GSI1"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
     assert set(indexes["GSI2"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
-    assert indexes["GSI3"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert set(indexes["GSI3"]["Projection"]["NonKeyAttributes"]) == {
+        "reference", "created_at", "sla_due_at", "flags", "responsible_group",
+    }
+    assert set(indexes["GSI4"]["Projection"]["NonKeyAttributes"]) == {
+        "reference", "state", "location", "created_at",
+    }
 
 
 @pytest.mark.parametrize("logical_id", ["FinestraTable", "IdempotencyTable"])

@@ -51,3 +51,29 @@ class SocialSettings(FunctionSettings):
     """The social-media webhook."""
 
     social_secret: str = Field(min_length=1, description="secret with app_secret, verify_token")
+
+
+class WorkflowSettings(FunctionSettings):
+    """The request workflow's tasks."""
+
+    event_bus: str = Field(min_length=1)
+    mail_from: str = Field(min_length=3, description="the city's verified sender address")
+    ses_configuration_set: str | None = None
+    sms_backend: Literal["end_user_messaging", "sns"]
+    sms_origination: str = ""
+    backoffice_base_url: str | None = Field(
+        default=None, description="replaces every back-office host (the local stack only)"
+    )
+    tracking_url: str | None = Field(default=None, description="the citizen tracking page")
+
+
+class StarterSettings(FunctionSettings):
+    """Starts one workflow execution per new request."""
+
+    state_machine_arn: str = Field(min_length=20)
+
+
+class SlaWatchSettings(FunctionSettings):
+    """The scheduled SLA watch."""
+
+    near_fraction: float = Field(default=0.9, gt=0, lt=1, description="share of the SLA spent")

@@ -4,15 +4,21 @@ Each is built on a function's first invocation (see :class:`finestra.runtime.Laz
 and can be built in tests with other clients and another clock.
 """
 
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import urllib3
 from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel
 from pydantic import ValidationError
 
+from finestra.adapters.email import SesEmailSender
+from finestra.adapters.events import EventBridgePublisher
 from finestra.adapters.s3 import S3MailStore
 from finestra.adapters.sms import EndUserMessagingSender, SnsSmsSender
+from finestra.backoffice import Breakers, connector_for
+from finestra.backoffice.registry import Registry
 from finestra.channels.email import EmailChannel, ReceivedNotification
 from finestra.channels.in_person import InPersonChannel, Visit
 from finestra.channels.sms import SmsChannel, SmsDelivery, SmsSender, parse_inbound
@@ -34,13 +40,30 @@ from finestra.runtime import Clients, IntakeRuntime, utc_now
 from finestra.settings import (
     EmailSettings,
     FunctionSettings,
+    SlaWatchSettings,
     SmsSettings,
     SocialSettings,
+    StarterSettings,
     VoiceSettings,
     WebSettings,
+    WorkflowSettings,
 )
+from finestra.storage.citizens import CitizenStore
 from finestra.storage.rejections import RejectionStore
 from finestra.storage.requests import RequestStore
+from finestra.storage.snapshots import SnapshotStore
+from finestra.workflow.sla import SlaWatch
+from finestra.workflow.starter import StartedExecution, WorkflowStarter, new_request_of
+from finestra.workflow.tasks import (
+    AcknowledgeInput,
+    Connector,
+    FailureInput,
+    LookupInput,
+    RouteInput,
+    SnapshotInput,
+    TaskInput,
+    WorkflowTasks,
+)
 
 Clock = Callable[[], datetime]
 
@@ -192,3 +215,127 @@ class WebApp(_App):
     def now(self) -> datetime:
         """The app's clock."""
         return self.runtime.clock()
+
+
+class ChannelMessenger:
+    """The workflow's messenger: SMS through the SMS adapter, email through SES."""
+
+    def __init__(self, sms: SmsSender, email: SesEmailSender) -> None:
+        self._sms = sms
+        self._email = email
+
+    def sms(self, to: str, text: str) -> str:
+        """Send an SMS from the city's identity."""
+        return self._sms.send(to=to, text=text, reply_to=None)
+
+    def email(self, to: str, subject: str, text: str) -> str:
+        """Send an email from the city's address."""
+        return self._email.send(to=to, subject=subject, text=text)
+
+
+def sms_sender(clients: Clients, backend: str, origination: str) -> SmsSender:
+    """End User Messaging where AWS offers it, SNS elsewhere (and in the local stack)."""
+    if backend == "end_user_messaging":
+        return EndUserMessagingSender(clients.get("pinpoint-sms-voice-v2"), origination)
+    return SnsSmsSender(clients.get("sns"), origination)
+
+
+class WorkflowApp(_App):
+    """The request workflow's tasks, one Lambda for every state."""
+
+    def __init__(
+        self, settings: WorkflowSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        runtime = self.runtime
+        registry = Registry.load(
+            settings.config_dir, base_url_override=settings.backoffice_base_url
+        )
+        breakers = Breakers()
+        http = urllib3.PoolManager(maxsize=16, retries=False)
+        connectors: dict[str, Connector] = {}
+
+        def connector(code: str) -> Connector:
+            if code not in connectors:
+                connectors[code] = connector_for(
+                    registry.system(code),
+                    http=http,
+                    credentials=secret_json,
+                    breakers=breakers,
+                    clock=clock,
+                    sleep=time.sleep,
+                )
+            return connectors[code]
+
+        self.tasks = WorkflowTasks(
+            catalogue=runtime.catalogue,
+            requests=RequestStore(runtime.table, shards=settings.queue_shards),
+            citizens=CitizenStore(runtime.table, runtime.vault),
+            snapshots=SnapshotStore(runtime.table),
+            connectors=connector,
+            cache_for=lambda code: timedelta(seconds=registry.system(code).cache_seconds),
+            messenger=ChannelMessenger(
+                sms_sender(runtime.clients, settings.sms_backend, settings.sms_origination),
+                SesEmailSender(
+                    runtime.clients.get("sesv2"), settings.mail_from, settings.ses_configuration_set
+                ),
+            ),
+            publisher=EventBridgePublisher(runtime.clients.get("events"), settings.event_bus),
+            clock=clock,
+            triage_group=settings.triage_group,
+            tracking_url=settings.tracking_url,
+        )
+        self._handlers: dict[str, tuple[type[TaskInput], Callable[[Any], dict[str, Any]]]] = {
+            "load": (TaskInput, self.tasks.load),
+            "classify": (TaskInput, self.tasks.classify),
+            "lookup": (LookupInput, self.tasks.lookup),
+            "snapshot": (SnapshotInput, self.tasks.snapshot),
+            "duplicates": (TaskInput, self.tasks.duplicates),
+            "route": (RouteInput, self.tasks.route),
+            "acknowledge": (AcknowledgeInput, self.tasks.acknowledge),
+            "acknowledgement_failed": (FailureInput, self.tasks.acknowledgement_failed),
+            "publish": (TaskInput, self.tasks.publish),
+            "flag_for_triage": (FailureInput, self.tasks.flag_for_triage),
+        }
+
+    def run(self, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The task the state names, run on its input."""
+        name = str(event.get("task", ""))
+        if name not in self._handlers:
+            raise ValidationFailed("is not a workflow task", field="task")
+        model, handler = self._handlers[name]
+        return name, handler(model.model_validate(event))
+
+
+class StarterApp(_App):
+    """Starts the workflow once per new request on the table's stream."""
+
+    def __init__(
+        self, settings: StarterSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        starter = WorkflowStarter(
+            self.runtime.clients.get("stepfunctions"), settings.state_machine_arn
+        )
+        self._start = self.runtime.idempotent(
+            starter.start_once, StartedExecution, key="reference", payload="reference"
+        )
+
+    def start(self, record: dict[str, Any]) -> StartedExecution | None:
+        """Start the workflow for a stream record of a new request; skip anything else."""
+        request = new_request_of(record)
+        return self._start(request) if request else None
+
+
+class SlaWatchApp(_App):
+    """The scheduled SLA watch."""
+
+    def __init__(
+        self, settings: SlaWatchSettings, clients: Clients | None = None, clock: Clock = utc_now
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        self.watch = SlaWatch(
+            RequestStore(self.runtime.table, shards=settings.queue_shards),
+            clock,
+            settings.near_fraction,
+        )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from finestra.domain.errors import ValidationFailed
+from finestra.domain.errors import NotFound, ValidationFailed
 from finestra.domain.vocabulary import Language, Process, RequestType, ResponseChannel, RouteBy
 
 
@@ -105,6 +105,34 @@ class Neighbourhood(BaseModel):
     district_code: str
 
 
+_BRANCH_DASH = " \u2013 "
+"""Between a branch group's name and its place: an en dash with a space either side."""
+
+
+def branch_code(group: str, route_by: RouteBy, place_code: str) -> str:
+    """Code the branch of a group for one district or neighbourhood.
+
+    Parameters
+    ----------
+    group
+        The code of the theme's responsible group (``lighting``).
+    route_by
+        ``district`` or ``neighbourhood``.
+    place_code
+        The district or neighbourhood code.
+
+    Returns
+    -------
+    str
+        ``<group>.d<district code>`` or ``<group>.b<neighbourhood code>``.
+    """
+    if route_by is RouteBy.DISTRICT:
+        return f"{group}.d{place_code}"
+    if route_by is RouteBy.NEIGHBOURHOOD:
+        return f"{group}.b{place_code}"
+    raise ValueError("only district and neighbourhood routing have branches")
+
+
 class Catalogue(BaseModel):
     """Everything the configuration folder says about themes, groups and territory."""
 
@@ -140,6 +168,15 @@ class Catalogue(BaseModel):
             raise ValueError("theme codes repeat")
         return self
 
+    @model_validator(mode="after")
+    def _branches_free(self) -> "Catalogue":
+        groups = {g.code for g in self.groups}
+        if len(groups) != len(self.groups):
+            raise ValueError("group codes repeat")
+        if groups & {code for code, _, _ in self._branch_places()}:
+            raise ValueError("a group of groups.json takes the code of a branch group")
+        return self
+
     @cached_property
     def _themes(self) -> dict[str, Theme]:
         return {t.code: t for t in self.themes}
@@ -147,6 +184,110 @@ class Catalogue(BaseModel):
     @cached_property
     def _neighbourhoods(self) -> dict[str, Neighbourhood]:
         return {n.code: n for n in self.neighbourhoods}
+
+    @cached_property
+    def _groups(self) -> dict[str, Group]:
+        """Every group: those of ``groups.json`` and the branches derived from the themes."""
+        found = {g.code: g for g in self.groups}
+        for code, parent, place in self._branch_places():
+            names = found[parent].names
+            found[code] = Group(
+                code=code,
+                names=Names(
+                    ca=f"{names.ca}{_BRANCH_DASH}{place}",
+                    es=f"{names.es}{_BRANCH_DASH}{place}",
+                    en=f"{names.en}{_BRANCH_DASH}{place}",
+                ),
+                parent=parent,
+            )
+        return found
+
+    @cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
+        children: dict[str, list[str]] = {}
+        for group in self._groups.values():
+            if group.parent is not None:
+                children.setdefault(group.parent, []).append(group.code)
+        return {parent: tuple(codes) for parent, codes in children.items()}
+
+    def _branch_places(self) -> list[tuple[str, str, str]]:
+        """Each branch group as (code, parent group, place name), in catalogue order.
+
+        A group that some theme routes by district has a branch per district, coded
+        ``<group>.d<district code>``; by neighbourhood, a branch per neighbourhood, coded
+        ``<group>.b<neighbourhood code>``.
+        """
+        by_district = dict.fromkeys(
+            t.responsible_group for t in self.themes if t.route_by is RouteBy.DISTRICT
+        )
+        by_neighbourhood = dict.fromkeys(
+            t.responsible_group for t in self.themes if t.route_by is RouteBy.NEIGHBOURHOOD
+        )
+        return [
+            *(
+                (branch_code(group, RouteBy.DISTRICT, d.code), group, d.name)
+                for group in by_district
+                for d in self.districts
+            ),
+            *(
+                (branch_code(group, RouteBy.NEIGHBOURHOOD, n.code), group, n.name)
+                for group in by_neighbourhood
+                for n in self.neighbourhoods
+            ),
+        ]
+
+    def group(self, code: str) -> Group:
+        """Find a responsible group, a district or neighbourhood branch included.
+
+        Parameters
+        ----------
+        code
+            The group's code: one of ``groups.json`` (``lighting``) or a branch derived
+            from the themes (``lighting.d2``, ``waste.b7``).
+
+        Returns
+        -------
+        Group
+            The group; a branch is named after its group and its place
+            (``Enllumenat públic \u2013 Eixample``, an en dash) and has its group as parent.
+
+        Raises
+        ------
+        NotFound
+            When no group has the code.
+        """
+        try:
+            return self._groups[code]
+        except KeyError:
+            raise NotFound("is not a responsible group", field="responsible_group") from None
+
+    def groups_under(self, code: str) -> tuple[Group, ...]:
+        """List every group below a group, at any depth, branches included.
+
+        Parameters
+        ----------
+        code
+            The group's code.
+
+        Returns
+        -------
+        tuple[Group, ...]
+            The groups below it (not the group itself), each before the groups below it;
+            empty for a group with none.
+
+        Raises
+        ------
+        NotFound
+            When no group has the code.
+        """
+        self.group(code)
+        found: list[Group] = []
+        waiting = list(reversed(self._children.get(code, ())))
+        while waiting:
+            below = waiting.pop()
+            found.append(self._groups[below])
+            waiting.extend(reversed(self._children.get(below, ())))
+        return tuple(found)
 
     def theme(self, code: str) -> Theme:
         """The theme with ``code``; an unknown code is a validation error on ``theme_code``."""

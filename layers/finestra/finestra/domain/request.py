@@ -63,6 +63,15 @@ class Interaction(BaseModel):
     attachments: tuple[Attachment, ...] = ()
 
 
+class SystemStatus(BaseModel):
+    """How one back-office system answered for a request."""
+
+    status: Literal["ok", "not_found", "unavailable"]
+    available: bool
+    fetched_at: datetime | None = None
+    error: str | None = None
+
+
 class Request(BaseModel):
     """What a citizen asked of the city, from intake to close."""
 
@@ -85,4 +94,12 @@ class Request(BaseModel):
     origin: Interaction = Field(description="the inbound message that created the request")
     tracking_token_hash: str
     flags: frozenset[str] = frozenset()
+    classification_confidence: float | None = Field(default=None, ge=0, le=1)
+    duplicate_of: Reference | None = None
+    backoffice: dict[str, "SystemStatus"] = Field(
+        default_factory=dict, description="each back-office system's answer, by code"
+    )
+    routed_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    triage_cause: str | None = Field(default=None, description="the error name, never its text")
     version: int = 1

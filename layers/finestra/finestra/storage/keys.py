@@ -62,3 +62,16 @@ def due_index(due_iso: str, reference: str, shards: int) -> dict[str, str]:
     """GSI3 attributes: open requests by SLA due time, sharded."""
     shard = shard_of(reference, shards)
     return {"GSI3PK": f"DUE#{shard}", "GSI3SK": f"{due_iso}#{reference}"}
+
+
+def snapshot(owner: str, system: str) -> dict[str, str]:
+    """Key of what a back-office system said about a citizen (or a citizen-less request).
+
+    ``owner`` is ``CITIZEN#<id>`` or ``REQUEST#<reference>``.
+    """
+    return {"PK": owner, "SK": f"SNAPSHOT#{system}"}
+
+
+def geo_index(theme_code: str, cell: str, created_iso: str, reference: str) -> dict[str, str]:
+    """GSI4 attributes: a theme's requests by geohash cell, then time (duplicate search)."""
+    return {"GSI4PK": f"GEO#{theme_code}#{cell}", "GSI4SK": f"{created_iso}#{reference}"}

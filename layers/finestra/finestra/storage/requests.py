@@ -2,11 +2,12 @@
 
 import threading
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
 
 from finestra.domain.errors import Conflict
-from finestra.domain.request import Interaction, Request
+from finestra.domain.request import Interaction, Request, SystemStatus
 from finestra.domain.vocabulary import FINAL_STATES, RequestState
 from finestra.storage import keys
 from finestra.storage.table import Item, Put, Table, Update
@@ -103,6 +104,171 @@ class RequestStore:
     def save(self, write: Put) -> None:
         """Apply one write built by this store."""
         self._table.put(write)
+
+    def classify(
+        self, request: Request, theme_code: str, request_type: str, confidence: float
+    ) -> None:
+        """Give an unclassified request its theme, if nobody changed it meanwhile."""
+        self._table.update(
+            Update(
+                key=keys.request(request.reference),
+                expression="SET theme_code = :theme, request_type = :type, "
+                "classification_confidence = :confidence, version = version + :one",
+                condition="version = :version AND attribute_not_exists(theme_code)",
+                values={
+                    ":theme": theme_code,
+                    ":type": request_type,
+                    ":confidence": confidence,
+                    ":one": 1,
+                    ":version": request.version,
+                },
+            )
+        )
+
+    def record_backoffice(self, reference: str, statuses: dict[str, SystemStatus]) -> None:
+        """Keep how each back-office system answered (the data itself is in snapshots)."""
+        self._table.update(
+            Update(
+                key=keys.request(reference),
+                expression="SET backoffice = :statuses",
+                condition="attribute_exists(PK)",
+                values={
+                    ":statuses": {
+                        k: v.model_dump(mode="json", exclude_none=True) for k, v in statuses.items()
+                    }
+                },
+            )
+        )
+
+    def route(
+        self,
+        request: Request,
+        *,
+        group: str,
+        priority: str,
+        sla_due_at: datetime,
+        duplicate_of: str | None,
+        flags: set[str],
+        at: datetime,
+        geo_cell: str | None,
+    ) -> None:
+        """Give the request its group, priority and due time, and index it for each view."""
+        reference, due = request.reference, sla_due_at.isoformat()
+        index: Item = {
+            **keys.queue_index(group, request.state.value, due, reference, self._shards),
+        }
+        if request.state not in FINAL_STATES:
+            index.update(keys.due_index(due, reference, self._shards))
+        if request.theme_code and geo_cell:
+            index.update(
+                keys.geo_index(
+                    request.theme_code, geo_cell, request.created_at.isoformat(), reference
+                )
+            )
+        assignments = ", ".join(f"{name} = :{name}" for name in index)
+        values: Item = {f":{name}": value for name, value in index.items()}
+        values.update(
+            {
+                ":group": group,
+                ":priority": priority,
+                ":due": due,
+                ":at": at.isoformat(),
+                ":one": 1,
+                ":version": request.version,
+            }
+        )
+        expression = (
+            f"SET responsible_group = :group, priority = :priority, "
+            f"sla_due_at = :due, routed_at = :at, updated_at = :at, {assignments}, "
+            "version = version + :one"
+        )
+        if duplicate_of:
+            expression += ", duplicate_of = :duplicate"
+            values[":duplicate"] = duplicate_of
+        if flags:
+            expression += " ADD flags :flags"
+            values[":flags"] = flags
+        self._table.update(
+            Update(
+                key=keys.request(reference),
+                expression=expression,
+                condition="version = :version",
+                values=values,
+            )
+        )
+
+    def acknowledged(self, request: Request, interaction: Interaction) -> None:
+        """Record the acknowledgement sent, once: a second record is a :class:`Conflict`."""
+        self._table.transact(
+            [
+                self._interaction_put(request.reference, interaction),
+                Update(
+                    key=keys.request(request.reference),
+                    expression="SET acknowledged_at = :at",
+                    condition="attribute_not_exists(acknowledged_at)",
+                    values={":at": interaction.at.isoformat()},
+                ),
+            ]
+        )
+
+    def flag(
+        self,
+        reference: str,
+        flag: str,
+        *,
+        at: datetime,
+        group: str | None = None,
+        cause: str | None = None,
+    ) -> None:
+        """Raise ``flag`` on a request, optionally handing it to ``group`` with a cause."""
+        expression = "SET updated_at = :at"
+        values: Item = {":at": at.isoformat(), ":flag": {flag}}
+        if group is not None:
+            expression += ", responsible_group = :group"
+            values[":group"] = group
+        if cause is not None:
+            expression += ", triage_cause = :cause"
+            values[":cause"] = cause
+        self._table.update(
+            Update(
+                key=keys.request(reference),
+                expression=expression + " ADD flags :flag",
+                condition="attribute_exists(PK)",
+                values=values,
+            )
+        )
+
+    def near(self, theme_code: str, cells: AbstractSet[str], since: datetime) -> list[Item]:
+        """Requests of ``theme_code`` created since ``since`` in any of ``cells`` (GSI4)."""
+        found: list[Item] = []
+        for cell in sorted(cells):
+            items, _ = self._table.query(
+                "GSI4PK = :pk AND GSI4SK >= :since",
+                {":pk": f"GEO#{theme_code}#{cell}", ":since": since.isoformat()},
+                index="GSI4",
+            )
+            found.extend(items)
+        return found
+
+    def due_before(self, until: datetime, shard: int) -> list[Item]:
+        """Open requests of one shard whose SLA falls due before ``until`` (GSI3)."""
+        found: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self._table.query(
+                "GSI3PK = :pk AND GSI3SK < :until",
+                {":pk": f"DUE#{shard}", ":until": until.isoformat()},
+                index="GSI3",
+                start=start,
+            )
+            found.extend(items)
+            if start is None:
+                return found
+
+    @property
+    def shards(self) -> int:
+        """How many shards the hot views are spread over."""
+        return self._shards
 
     def _interaction_put(self, reference: str, interaction: Interaction) -> Put:
         at = interaction.at.isoformat()

@@ -1,0 +1,1 @@
+"""The local stack: what runs Finestra on one machine with moto as its AWS."""

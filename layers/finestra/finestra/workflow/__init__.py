@@ -1,0 +1,1 @@
+"""The per-request workflow's tasks, run by Step Functions one Lambda call at a time."""

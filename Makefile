@@ -65,7 +65,7 @@ $(SAM_STAMP): $(SAM_REQUIREMENTS) | uv
 lint: install
 	$(RUFF) check .
 	$(RUFF) format --check .
-	$(MYPY) layers functions tests
+	$(MYPY) layers functions infra/local tests
 
 # Both checks run offline. Plain `sam validate` builds an IAM client to resolve managed
 # policies given by name (and asks for credentials when it needs one); `--lint` runs only

@@ -30,6 +30,8 @@ SOCIAL_APP_SECRET = "test-app-secret"
 SOCIAL_VERIFY_TOKEN = "test-verify-token"
 INBOUND_BUCKET = "finestra-inbound-mail"
 ATTACHMENTS_BUCKET = "finestra-attachments"
+EVENT_BUS = "finestra-requests"
+CITY_MAIL = "bustia@finestra.example.org"
 
 os.environ.update(
     {
@@ -55,6 +57,9 @@ ENVIRONMENT = {
     "FINESTRA_INBOUND_MAIL_BUCKET": INBOUND_BUCKET,
     "FINESTRA_ATTACHMENTS_BUCKET": ATTACHMENTS_BUCKET,
     "FINESTRA_SOCIAL_SECRET": SOCIAL_SECRET,
+    "FINESTRA_EVENT_BUS": EVENT_BUS,
+    "FINESTRA_MAIL_FROM": CITY_MAIL,
+    "FINESTRA_TRACKING_URL": "https://finestra.example.org/t",
 }
 
 
@@ -119,6 +124,10 @@ def aws(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[N
             SecretString=json.dumps(
                 {"app_secret": SOCIAL_APP_SECRET, "verify_token": SOCIAL_VERIFY_TOKEN}
             ),
+        )
+        boto3.client("events", region_name=REGION).create_event_bus(Name=EVENT_BUS)
+        boto3.client("sesv2", region_name=REGION).create_email_identity(
+            EmailIdentity="finestra.example.org"
         )
         s3 = boto3.client("s3", region_name=REGION)
         for bucket in (INBOUND_BUCKET, ATTACHMENTS_BUCKET):
@@ -279,3 +288,21 @@ class Seeder:
 @pytest.fixture
 def seed(aws: None, clock: Clock) -> Seeder:
     return Seeder(clock)
+
+
+@pytest.fixture
+def backoffice(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The demo back-office systems on a free local port, their credentials in moto."""
+    from finestra.backoffice.registry import Registry
+    from finestra_local.demo_backoffice import DemoBackOffice, demo_secrets
+
+    registry = Registry.load(CONFIG)
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    for name, value in demo_secrets(registry).items():
+        secrets.create_secret(Name=name, SecretString=json.dumps(value))
+    demo = DemoBackOffice(CONFIG)
+    monkeypatch.setenv("FINESTRA_BACKOFFICE_BASE_URL", demo.start())
+    try:
+        yield demo
+    finally:
+        demo.stop()

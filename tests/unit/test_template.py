@@ -166,7 +166,9 @@ def test_given_the_template_then_it_declares_the_intake_and_workflow_functions()
 def test_given_the_stream_starter_then_its_failures_go_to_an_alarmed_queue() -> None:
     assert sorted(ON_FAILURE_QUEUES) == ["WorkflowStarterDLQ"]
     assert alarms_on(
-        "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
         {"Fn::GetAtt": ["WorkflowStarterDLQ", "QueueName"]},
     )
 
@@ -433,10 +435,17 @@ def test_given_the_finestra_table_when_create_kwargs_are_built_then_they_hold_fo
     assert set(indexes["GSI1"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
     assert set(indexes["GSI2"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
     assert set(indexes["GSI3"]["Projection"]["NonKeyAttributes"]) == {
-        "reference", "created_at", "sla_due_at", "flags", "responsible_group",
+        "reference",
+        "created_at",
+        "sla_due_at",
+        "flags",
+        "responsible_group",
     }
     assert set(indexes["GSI4"]["Projection"]["NonKeyAttributes"]) == {
-        "reference", "state", "location", "created_at",
+        "reference",
+        "state",
+        "location",
+        "created_at",
     }
 
 

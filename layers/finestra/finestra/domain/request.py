@@ -77,7 +77,7 @@ class Request(BaseModel):
 
     reference: Reference
     request_type: RequestType
-    theme_code: str | None = Field(description="None until free text is classified")
+    theme_code: str | None = Field(default=None, description="None until free text is classified")
     description: Text
     location: Location | None = None
     input_channel: InputChannel

@@ -17,6 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from finestra_local.stepfunctions import INTERPRETER_CONFIG
 from tests.support.cfn import load_template, table_create_kwargs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +112,7 @@ def aws(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     """Moto with the tables, secrets and buckets of the template, and their settings."""
     for name, value in ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    with mock_aws():
+    with mock_aws(config=INTERPRETER_CONFIG):
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         for logical_id in ("FinestraTable", "IdempotencyTable"):
             dynamodb.create_table(**table_create_kwargs(template, logical_id))

@@ -20,7 +20,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     obs.logger.append_keys(
         reference=event.get("reference"), task=event.get("task"), system=event.get("system")
     )
-    task, result = app.get().run(event)
+    try:
+        task, result = app.get().run(event)
+    except Exception as exc:
+        obs.count("WorkflowTaskFailed")
+        obs.logger.info("Task failed", error_type=type(exc).__name__)
+        raise
     obs.count(f"Workflow{task.title().replace('_', '')}")
     obs.logger.info("Task done", outcome={k: v for k, v in result.items() if k != "data"})
     return result

@@ -1,0 +1,137 @@
+"""``python -m tests.benchmarks``: print every figure and keep them in ``.bench/results.json``."""
+
+import argparse
+import contextlib
+import copy
+import cProfile
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from moto.backends import get_backend
+
+from tests.benchmarks import measure, report, startup
+from tests.benchmarks.capacity import Attributes, table_shape
+from tests.benchmarks.environment import IDEMPOTENCY_TABLE, TABLES, embedded_aws
+from tests.benchmarks.meter import UnitMeter
+from tests.benchmarks.scenarios import HANDLERS, SCENARIOS, Workbench
+from tests.benchmarks.tap import ApiCallTap
+from tests.conftest import REGION, ROOT
+from tests.support.aws import ACCOUNT
+from tests.support.cfn import load_template
+
+RESULTS = ROOT / ".bench" / "results.json"
+
+
+def bucket_of(table: str, key: Attributes) -> str:
+    """The part of the bill an item is counted in."""
+    if table == IDEMPOTENCY_TABLE:
+        return "idempotency"
+    partition = str(key.get("PK", {}).get("S", ""))
+    return "counter" if partition.startswith("COUNTER#") else "main"
+
+
+def stored_item(table: str, key: Attributes) -> Attributes | None:
+    """The item as moto holds it now, copied, in DynamoDB's wire form."""
+    item = get_backend("dynamodb")[ACCOUNT][REGION].get_item(table, dict(key))
+    return copy.deepcopy(item.to_json()["Attributes"]) if item is not None else None
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_scenarios(args: argparse.Namespace, template: dict[str, Any]) -> dict[str, Any]:
+    """Sections 2 and 3: every scenario under moto, timed, metered, then profiled."""
+    from finestra.settings import FunctionSettings
+
+    with embedded_aws(template), open(os.devnull, "w") as null:
+        block = FunctionSettings().reference_block
+        shapes = {name: table_shape(template, name) for name in TABLES}
+        meter = UnitMeter(shapes, bucket_of, stored_item)
+        tap = ApiCallTap()
+        tap.meter = meter
+        # Powertools writes its metric documents to stdout: keep them off the report.
+        with tap.installed(), contextlib.redirect_stdout(null):
+            bench = Workbench(tap, meter, shapes)
+            runs = []
+            for scenario in SCENARIOS:
+                _progress(f"  running {scenario.key} ...")
+                runs.append(
+                    measure.run(bench, scenario, warmup=args.warmup, iterations=args.iterations)
+                )
+            profilers = {name: cProfile.Profile() for name in HANDLERS}
+            profiled = dict.fromkeys(HANDLERS, 0)
+            first = args.warmup + args.iterations
+            for scenario in SCENARIOS:
+                _progress(f"  profiling {scenario.key} ...")
+                measure.profile(
+                    bench,
+                    scenario,
+                    profilers[scenario.handler],
+                    first=first,
+                    count=args.profile_iterations,
+                )
+                profiled[scenario.handler] += args.profile_iterations
+    cpu = measure.cpu_summary(runs, bench)
+    if args.profile_iterations:
+        cpu["breakdown"] = {
+            name: measure.breakdown(profilers[name], profiled[name], tap.enclosing)
+            for name in HANDLERS
+        }
+    return {"cpu": cpu, "dynamodb": measure.unit_summary(runs, bench.counter, block)}
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5, help="fresh imports per target")
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured events per scenario")
+    parser.add_argument("--iterations", type=int, default=40, help="events per scenario")
+    parser.add_argument(
+        "--profile-iterations", type=int, default=8, help="profiled events per scenario"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure, print and save."""
+    args = parse(argv)
+    started = time.perf_counter()
+    template = load_template(ROOT / "template.yaml")
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": measure.python_version(),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "settings": {
+            "import_repeat": args.repeat,
+            "warmup": args.warmup,
+            "iterations": args.iterations,
+            "profile_iterations": args.profile_iterations,
+        },
+    }
+    _progress("Start-up imports ...")
+    results["startup"] = startup.measure(args.repeat)
+    print(report.startup_section(results["startup"]), flush=True)
+    _progress("Scenarios under moto ...")
+    results.update(run_scenarios(args, template))
+    results["cost"] = report.costs(results["dynamodb"])
+    print(report.cpu_section(results["cpu"]))
+    print(report.units_section(results["dynamodb"]))
+    print(report.cost_section(results["cost"]))
+    results["elapsed_seconds"] = round(time.perf_counter() - started, 1)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nFigures saved to {args.output} ({results['elapsed_seconds']} s).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -71,7 +71,7 @@ def send_sms(function: Callable[[str], ModuleType]) -> Callable[..., str]:
         before = {r["reference"] for r in requests()}
         sms.lambda_handler(sms_event(text, number, f"sms-{next(count):05d}"), FakeLambdaContext())
         [reference] = {r["reference"] for r in requests()} - before
-        return reference
+        return str(reference)
 
     return send
 

@@ -17,8 +17,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from finestra_local.stepfunctions import INTERPRETER_CONFIG
+from finestra_local.lambdas import InProcessLambdas
+from finestra_local.stepfunctions import INTERPRETER_CONFIG, create_state_machine
 from tests.support.cfn import load_template, table_create_kwargs
+from tests.support.workflow import Execution, run_execution
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -307,3 +309,38 @@ def backoffice(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield demo
     finally:
         demo.stop()
+
+
+@dataclass
+class Deployed:
+    """The workflow and what it needs, created from the template under moto."""
+
+    machine_arn: str
+    sfn: Any
+    demo: Any
+
+    def run(self, reference: str, deadline_s: float = 60) -> "Execution":
+        return run_execution(
+            self.sfn,
+            self.machine_arn,
+            {"reference": reference},
+            name=reference,
+            deadline_s=deadline_s,
+        )
+
+
+@pytest.fixture
+def deployed(
+    backoffice: Any, template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Deployed]:
+    with InProcessLambdas(template, ROOT) as lambdas:
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="finestra-local", AssumeRolePolicyDocument="{}")
+        role_arn = role["Role"]["Arn"]
+        arns = lambdas.create_functions(boto3.client("lambda", region_name=REGION), role_arn)
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        machine = create_state_machine(
+            sfn, template, "RequestWorkflow", ROOT, arns, role_arn=role_arn
+        )
+        monkeypatch.setenv("FINESTRA_STATE_MACHINE_ARN", machine)
+        yield Deployed(machine_arn=machine, sfn=sfn, demo=backoffice)

@@ -3,13 +3,13 @@
 from chalice.app import Chalice, Response
 
 from finestra import observability
+from finestra.apps.web import WebApp
 from finestra.channels.web import RequestForm, WebDelivery
 from finestra.domain.errors import ValidationFailed
 from finestra.domain.vocabulary import Language
 from finestra.http import JSON, current_request, endpoint, install, parse_body
 from finestra.runtime import Lazy
 from finestra.settings import WebSettings
-from finestra.wiring import WebApp
 
 obs = observability.build("citizen_api")
 app = Chalice(app_name="finestra-citizen-api")

@@ -5,10 +5,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from finestra import observability
+from finestra.apps.email import EmailApp
 from finestra.runtime import Lazy
 from finestra.settings import EmailSettings
 from finestra.sqs import process_queue
-from finestra.wiring import EmailApp
 
 obs = observability.build("email_intake")
 app = Lazy(lambda: EmailApp(EmailSettings()))

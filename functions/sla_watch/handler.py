@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from finestra import observability
+from finestra.apps.sla import SlaWatchApp
 from finestra.runtime import Lazy
 from finestra.settings import SlaWatchSettings
-from finestra.wiring import SlaWatchApp
 
 obs = observability.build("sla_watch")
 app = Lazy(lambda: SlaWatchApp(SlaWatchSettings()))

@@ -5,10 +5,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from finestra import observability
+from finestra.apps.sms import SmsApp
 from finestra.runtime import Lazy
 from finestra.settings import SmsSettings
 from finestra.sqs import process_queue
-from finestra.wiring import SmsApp
 
 obs = observability.build("sms_intake")
 app = Lazy(lambda: SmsApp(SmsSettings()))

@@ -3,11 +3,11 @@
 from chalice.app import Chalice, Response
 
 from finestra import observability
+from finestra.apps.social import SocialApp
 from finestra.channels.social import answer_challenge, items_of, verify_signature
 from finestra.http import JSON, current_request, endpoint, install, raw_body
 from finestra.runtime import Lazy
 from finestra.settings import SocialSettings
-from finestra.wiring import SocialApp
 
 obs = observability.build("social_webhook")
 app = Chalice(app_name="finestra-social-webhook")

@@ -6,11 +6,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from finestra import observability
+from finestra.apps.voice import VoiceApp
 from finestra.channels.voice import error_attributes
 from finestra.domain.errors import FinestraError
 from finestra.runtime import Lazy
 from finestra.settings import VoiceSettings
-from finestra.wiring import VoiceApp
 
 obs = observability.build("voice_intake")
 app = Lazy(lambda: VoiceApp(VoiceSettings()))

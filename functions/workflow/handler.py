@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from finestra import observability
+from finestra.apps.workflow import WorkflowApp
 from finestra.runtime import Lazy
 from finestra.settings import WorkflowSettings
-from finestra.wiring import WorkflowApp
 
 obs = observability.build("workflow")
 app = Lazy(lambda: WorkflowApp(WorkflowSettings()))

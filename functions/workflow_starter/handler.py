@@ -13,9 +13,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from finestra import observability
+from finestra.apps.starter import StarterApp
 from finestra.runtime import Lazy
 from finestra.settings import StarterSettings
-from finestra.wiring import StarterApp
 
 obs = observability.build("workflow_starter")
 app = Lazy(lambda: StarterApp(StarterSettings()))

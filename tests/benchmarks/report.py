@@ -188,7 +188,7 @@ def units_section(units: dict[str, Any]) -> str:
         "Computed from each item before and after the write (DynamoDB's size rules, 1 KB",
         "write units doubled in transactions, 4 KB read units halved when eventually",
         "consistent, GSI entries from template.yaml's projections). moto's own figures are",
-        "constants, and nothing for transactions or calls that do not ask for them.",
+        "constants: 1 per put or query, 0.5 per get or update, nothing for a transaction.",
         "",
         table(
             [
@@ -213,9 +213,12 @@ def units_section(units: dict[str, Any]) -> str:
         "",
         (
             f"Reference counter: one UpdateItem of {_cell(counter['write_units_per_update'])} "
-            f"WCU per block of {counter['block']} references = "
-            f"{_cell(counter['write_units_per_intake'])} WCU per intake that opens a request "
-            f"(moto says {_cell(counter['moto_writes_per_update'])}; not in the rows above)."
+            f"WCU per block of {counter['block']} references (moto says "
+            f"{_cell(counter['moto_writes_per_update'])}),"
+        ),
+        (
+            f"so {_cell(counter['write_units_per_intake'])} WCU per intake that opens a request; "
+            "not in the rows above, added in section 4."
         ),
         "GSI writes are charged at the standard rate inside transactions too. The reply's",
         "pending request is seeded as the tests seed it, before any routing, so it has no",

@@ -35,7 +35,7 @@ def visit(clock: Clock, **changes: Any) -> Any:
 
 @pytest.fixture
 def record(seed: Seeder) -> Any:
-    from finestra.wiring import in_person_intake
+    from finestra.apps.web import in_person_intake
 
     record = in_person_intake(seed.runtime)
     seed.runtime.bind(FakeLambdaContext())

@@ -2,54 +2,15 @@
 its Lambda tasks running the project's handlers in-process."""
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
-from finestra_local.lambdas import InProcessLambdas
-from finestra_local.stepfunctions import create_state_machine
-from tests.conftest import REGION, ROOT, FakeLambdaContext, load_event
+from tests.conftest import REGION, ROOT, Deployed, FakeLambdaContext, load_event
 from tests.support.aws import sent_sms, table_items
-from tests.support.workflow import Execution, run_execution
-
-
-@dataclass
-class Deployed:
-    """The workflow and what it needs, created from the template under moto."""
-
-    machine_arn: str
-    sfn: Any
-    demo: Any
-
-    def run(self, reference: str, deadline_s: float = 60) -> Execution:
-        return run_execution(
-            self.sfn,
-            self.machine_arn,
-            {"reference": reference},
-            name=reference,
-            deadline_s=deadline_s,
-        )
-
-
-@pytest.fixture
-def deployed(
-    backoffice: Any, template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Deployed]:
-    with InProcessLambdas(template, ROOT) as lambdas:
-        iam = boto3.client("iam", region_name=REGION)
-        role = iam.create_role(RoleName="finestra-local", AssumeRolePolicyDocument="{}")
-        role_arn = role["Role"]["Arn"]
-        arns = lambdas.create_functions(boto3.client("lambda", region_name=REGION), role_arn)
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        machine = create_state_machine(
-            sfn, template, "RequestWorkflow", ROOT, arns, role_arn=role_arn
-        )
-        monkeypatch.setenv("FINESTRA_STATE_MACHINE_ARN", machine)
-        yield Deployed(machine_arn=machine, sfn=sfn, demo=backoffice)
 
 
 def sms_event(text: str, number: str, message_id: str) -> dict[str, Any]:

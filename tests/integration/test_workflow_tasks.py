@@ -10,8 +10,8 @@ from tests.support.aws import sent_sms, table_items
 
 @pytest.fixture
 def workflow(backoffice: Any, clock: Clock) -> Any:
+    from finestra.apps.workflow import WorkflowApp
     from finestra.settings import WorkflowSettings
-    from finestra.wiring import WorkflowApp
 
     return WorkflowApp(WorkflowSettings(), clock=clock)
 

@@ -32,13 +32,26 @@ class PrivateFormatter(LambdaPowertoolsFormatter):
         return f"Traceback (most recent call last):\n{frames}{exc_type.__name__}{detail}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Observability:
-    """The three Powertools utilities of one function."""
+    """The Powertools utilities of one function; the tracer is built only when used.
 
+    Building a Tracer imports the X-Ray SDK (a fifth of a cold start), so functions that
+    trace nothing of their own do not pay for it; Lambda's active tracing still records
+    every invocation and AWS call.
+    """
+
+    service: str
     logger: Logger
-    tracer: Tracer
     metrics: Metrics
+    _tracer: Tracer | None = None
+
+    @property
+    def tracer(self) -> Tracer:
+        """The function's Tracer, built on first use."""
+        if self._tracer is None:
+            self._tracer = Tracer(service=self.service)
+        return self._tracer
 
     def count(self, name: str, value: float = 1, **dimensions: str) -> None:
         """Add ``value`` to the count metric ``name`` with extra ``dimensions``."""
@@ -61,6 +74,5 @@ class Observability:
 def build(service: str) -> Observability:
     """Logger, Tracer and Metrics for ``service``, logging at the level Powertools reads."""
     logger = Logger(service=service, logger_formatter=PrivateFormatter())
-    tracer = Tracer(service=service)
     metrics = Metrics(service=service, namespace=NAMESPACE)
-    return Observability(logger=logger, tracer=tracer, metrics=metrics)
+    return Observability(service=service, logger=logger, metrics=metrics)

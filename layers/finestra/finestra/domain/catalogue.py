@@ -2,7 +2,7 @@
 
 import csv
 import json
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -318,6 +318,11 @@ class Catalogue(BaseModel):
 
     @classmethod
     def load(cls, folder: Path) -> "Catalogue":
+        """The catalogue of ``folder``, read once per process (it does not change)."""
+        return _load(folder.resolve())
+
+    @classmethod
+    def read(cls, folder: Path) -> "Catalogue":
         """Read ``themes.json``, ``groups.json``, ``lob_systems.json`` and the CSVs."""
         themes = json.loads((folder / "themes.json").read_text(encoding="utf-8"))
         groups = json.loads((folder / "groups.json").read_text(encoding="utf-8"))
@@ -350,3 +355,8 @@ class Catalogue(BaseModel):
                 "neighbourhoods": neighbourhoods,
             }
         )
+
+
+@lru_cache(maxsize=4)
+def _load(folder: Path) -> Catalogue:
+    return Catalogue.read(folder)

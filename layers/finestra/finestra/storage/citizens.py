@@ -5,7 +5,7 @@ from typing import Any
 
 from finestra.domain.citizen import Citizen, Consent, ContactPoint
 from finestra.domain.identity import ContactVault, Match
-from finestra.domain.vocabulary import ContactKind
+from finestra.domain.vocabulary import ContactKind, InputChannel
 from finestra.storage import keys
 from finestra.storage.table import Item, Put, Table, Update
 
@@ -107,14 +107,17 @@ class CitizenStore:
         }
 
     def _citizen(self, item: Item) -> Citizen:
+        # Stored values were normalised when they were written: read them as they are.
         points = [
-            {
-                "kind": p["kind"],
-                "value": self._vault.unseal(ContactKind(p["kind"]), p["sealed"]),
-                "verified": p["verified"],
-                "first_seen_on": p.get("first_seen_on"),
-            }
+            ContactPoint.model_construct(
+                kind=ContactKind(p["kind"]),
+                value=self._vault.unseal(ContactKind(p["kind"]), p["sealed"]),
+                verified=p["verified"],
+                first_seen_on=InputChannel(p["first_seen_on"]) if p.get("first_seen_on") else None,
+            )
             for p in item.get("contact_points", [])
         ]
         fields = {k: v for k, v in item.items() if k in Citizen.model_fields}
-        return Citizen.model_validate({**fields, "contact_points": points})
+        citizen = Citizen.model_validate({**fields, "contact_points": []})
+        citizen.contact_points = points
+        return citizen

@@ -90,8 +90,13 @@ class RequestStore:
             ":version": request.version,
         }
         if new_state is not None:
-            expression = "SET #state = :state, " + expression.removeprefix("SET ")
+            order = (request.sla_due_at or request.created_at).isoformat()
+            queue = keys.queue_index(
+                request.responsible_group, new_state.value, order, request.reference, self._shards
+            )
+            expression = "SET #state = :state, GSI2SK = :queue, " + expression.removeprefix("SET ")
             values[":state"] = new_state.value
+            values[":queue"] = queue["GSI2SK"]
         update = Update(
             key=keys.request(request.reference),
             expression=expression,
@@ -280,7 +285,8 @@ class RequestStore:
         return Put(item=item)
 
     def _item(self, request: Request) -> Item:
-        data = request.model_dump(mode="json", exclude_none=True)
+        # The first message's text is the description: stored once, restored on reading.
+        data = request.model_dump(mode="json", exclude_none=True, exclude={"origin": {"text"}})
         created = request.created_at.isoformat()
         order = request.sla_due_at.isoformat() if request.sla_due_at else created
         item: Item = {
@@ -311,6 +317,7 @@ def _fields(item: Item, model: type[Any]) -> dict[str, Any]:
 def _request(item: Item) -> Request:
     data = _fields(item, Request)
     data["flags"] = frozenset(item.get("flags", ()))
+    data["origin"] = {**item["origin"], "text": item.get("description")}
     return Request.model_validate(data)
 
 

@@ -17,6 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from finestra_local import moto_fixes
 from finestra_local.lambdas import InProcessLambdas
 from finestra_local.stepfunctions import INTERPRETER_CONFIG, create_state_machine
 from tests.support.cfn import load_template, table_create_kwargs
@@ -48,6 +49,8 @@ os.environ.update(
         "POWERTOOLS_DEV": "false",
     }
 )
+
+moto_fixes.apply()
 
 ENVIRONMENT = {
     "FINESTRA_TABLE": "FinestraTable",
@@ -333,7 +336,7 @@ class Deployed:
 def deployed(
     backoffice: Any, template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Deployed]:
-    with InProcessLambdas(template, ROOT) as lambdas:
+    with InProcessLambdas(template, ROOT, concurrency=24) as lambdas:
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="finestra-local", AssumeRolePolicyDocument="{}")
         role_arn = role["Role"]["Arn"]

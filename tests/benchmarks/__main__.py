@@ -16,7 +16,7 @@ from typing import Any
 
 from moto.backends import get_backend
 
-from tests.benchmarks import measure, report, startup
+from tests.benchmarks import measure, report, startup, workflow
 from tests.benchmarks.capacity import Attributes, table_shape
 from tests.benchmarks.environment import IDEMPOTENCY_TABLE, TABLES, embedded_aws
 from tests.benchmarks.meter import UnitMeter
@@ -97,6 +97,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile-iterations", type=int, default=8, help="profiled events per scenario"
     )
+    parser.add_argument(
+        "--workflow-iterations",
+        type=int,
+        default=3,
+        help="measured requests per workflow scenario (0 leaves the section out)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     return parser.parse_args(argv)
 
@@ -115,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "warmup": args.warmup,
             "iterations": args.iterations,
             "profile_iterations": args.profile_iterations,
+            "workflow_iterations": args.workflow_iterations,
         },
     }
     _progress("Start-up imports ...")
@@ -126,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report.cpu_section(results["cpu"]))
     print(report.units_section(results["dynamodb"]))
     print(report.cost_section(results["cost"]))
+    if args.workflow_iterations > 0:
+        _progress("Request workflow under moto ...")
+        results["workflow"] = workflow.measure(
+            template, bucket_of, stored_item, iterations=args.workflow_iterations
+        )
+        print(report.workflow_section(results["workflow"]))
     results["elapsed_seconds"] = round(time.perf_counter() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

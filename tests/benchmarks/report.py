@@ -1,5 +1,6 @@
 """The benchmark figures as readable tables, and what they cost per 1,000 intakes."""
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -286,3 +287,200 @@ def cost_section(cost: dict[str, Any]) -> str:
             ),
         ]
     )
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def workflow_section(workflow: dict[str, Any]) -> str:
+    """Section 5: the request workflow per request, and what a million requests cost."""
+    lines = [
+        _title("5. The request workflow per request (aim: processing <= $10 per million)"),
+        "Each request goes through its intake function, then the workflow starter (fed the",
+        "INSERT stream record), then the template's state machine run by moto's interpreter,",
+        "every task in-process against the demo back office on loopback. Median of",
+        f"{workflow['iterations']} requests per scenario, each from a new citizen, on empty "
+        "tables.",
+        "",
+        *_transitions_part(workflow),
+        "",
+        *_backoffice_part(workflow),
+        "",
+        *_dynamodb_part(workflow),
+        "",
+        *_logs_part(workflow),
+        "",
+        *_bill_part(workflow),
+    ]
+    return "\n".join(lines)
+
+
+def _transitions_part(workflow: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            entry["label"],
+            entry["systems"],
+            entry["transitions"]["total"],
+            entry["lambda_invocations"]["workflow"],
+            entry["lambda_invocations"]["total"],
+            round(entry["execution_ms"]),
+            _usd(entry["cost"]["express_usd"]),
+            _usd(entry["cost"]["standard_usd"]),
+        ]
+        for entry in workflow["scenarios"].values()
+    ]
+    tasks = [
+        [name, entry["per_request"], entry["median_ms"]]
+        for name, entry in workflow["tasks"].items()
+    ]
+    return [
+        "State transitions and Lambda invocations per request:",
+        table(
+            [
+                "request",
+                "systems",
+                "states",
+                "tasks",
+                "Lambda",
+                "exec ms",
+                "Express $/M",
+                "Standard $/M",
+            ],
+            rows,
+        ),
+        "'states' counts every *StateEntered event of the history, Map iterations included:",
+        "what Standard bills per transition ($25 per million). Express bills the execution",
+        "($1 per million) and its duration in 64 MB, 100 ms steps, here moto's span of the",
+        "execution. 'tasks' are the workflow's Lambda invocations; 'Lambda' adds the intake",
+        "and the starter.",
+        "",
+        "Lambda duration stand-in: wall-clock time of each in-process invocation (moto",
+        "answers its AWS calls in-process; a Map's lookups run at once on a shared CPU):",
+        table(["function or task", "per request", "median ms"], tasks),
+    ]
+
+
+def _backoffice_part(workflow: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            entry["label"],
+            entry["systems"],
+            entry["backoffice_calls"],
+            " ".join(f"{code} x{n:g}" for code, n in entry["backoffice_by_system"].items()),
+        ]
+        for entry in workflow["scenarios"].values()
+    ]
+    pairs = workflow["cache"].values()
+    cache_rows = [
+        [
+            f"{pair['short']}: {pair['label'].partition(': ')[2]}",
+            pair["first"]["backoffice_calls"],
+            pair["second"]["backoffice_calls"],
+            f"{pair['first']['lookup_read_units']:g} / {pair['second']['lookup_read_units']:g}",
+            _usd(pair["first"]["processing_usd_per_million"]),
+            _usd(pair["second"]["processing_usd_per_million"]),
+        ]
+        for pair in pairs
+    ]
+    lines = [
+        "Back-office calls per request (the demo service's call counts before and after):",
+        table(["request", "systems", "calls", "by system"], rows),
+        "",
+        "The same citizen's second request straight after the first (the snapshot cache;",
+        "medians of as many pairs; lookup R: the lookup tasks' read units, 1st / 2nd):",
+        table(
+            ["second request", "1st calls", "2nd calls", "lookup R", "1st $/M", "2nd $/M"],
+            cache_rows,
+        ),
+    ]
+    if any(pair["moved"] and not pair["second"]["backoffice_calls"] for pair in pairs):
+        lines += [
+            "The request 2 km away asked no system either: snapshots are kept per citizen,",
+            "so the systems looked up by place answered with what they said of the first.",
+        ]
+    return lines
+
+
+def _units(task: dict[str, Any]) -> str:
+    return f"{task['item_writes']:g}+{task['index_writes']:g}/{task['reads']:g}"
+
+
+def _dynamodb_part(workflow: dict[str, Any]) -> list[str]:
+    entries = list(workflow["scenarios"].values())
+    names = list(dict.fromkeys(name for entry in entries for name in entry["dynamodb"]))
+    detail = workflow["scenarios"].get("most-systems", entries[-1])
+    rows: list[list[object]] = [
+        [
+            name,
+            *(_units(e["dynamodb"][name]) if name in e["dynamodb"] else "" for e in entries),
+            _calls(detail["dynamodb"].get(name, {}).get("calls", {})),
+        ]
+        for name in names
+    ]
+    totals = []
+    for entry in entries:
+        tasks = entry["dynamodb"].values()
+        writes = sum(task["item_writes"] + task["index_writes"] for task in tasks)
+        totals.append(f"{writes:g}/{sum(task['reads'] for task in tasks):g}")
+    rows.append(["all (W/R)", *totals, ""])
+    return [
+        "DynamoDB units per request by function or task (section 3's rules), as item W +",
+        "GSI W / R; the reference counter's share is added in the bill:",
+        table(
+            ["function or task", *(e["short"] for e in entries), f"calls ({detail['short']})"],
+            rows,
+        ),
+    ]
+
+
+def _logs_part(workflow: dict[str, Any]) -> list[str]:
+    sources = list(dict.fromkeys(s for e in workflow["scenarios"].values() for s in e["log_bytes"]))
+    rows = [
+        [
+            entry["short"],
+            *(entry["log_bytes"].get(source, 0) for source in sources),
+            sum(entry["log_bytes"].values()),
+            sum(entry["log_lines"].values()),
+        ]
+        for entry in workflow["scenarios"].values()
+    ]
+    return [
+        "CloudWatch Logs bytes per request, by source (lines as captured; the runtime's",
+        "lines as the in-process runner writes them, AWS's REPORT line is longer; the HTTP",
+        "API access log line rendered from the template's format with typical values):",
+        table(["request", *sources, "bytes", "lines"], rows),
+    ]
+
+
+def _bill_part(workflow: dict[str, Any]) -> list[str]:
+    columns = [*workflow["scenarios"].values(), workflow["mean"]]
+    headers = ["$ per million requests", *(e.get("short", "mean") for e in columns)]
+    first = columns[0]["cost"]["lines"]
+    rows: list[list[object]] = [
+        [line["label"], *(_usd(e["cost"]["lines"][key]["usd"]) for e in columns)]
+        for key, line in first.items()
+        if line["part"] != "comparison"
+    ]
+    for part in ("processing", "delivery", "total"):
+        rows.append([part.upper(), *(_usd(e["cost"][f"{part}_usd"]) for e in columns)])
+    prices = workflow["prices"]
+    processing = [e["cost"]["processing_usd"] for e in workflow["scenarios"].values()]
+    placeholder = ", a PLACEHOLDER price" if prices["sms_segment_is_placeholder"] else ""
+    legend = "; ".join(f"{e['short']} = {e['label']}" for e in workflow["scenarios"].values())
+    return [
+        f"Cost per million requests, {prices['region']} list prices of {prices['as_of']} "
+        f"({prices['file']}):",
+        table(headers, rows),
+        *textwrap.wrap(f"{legend}; mean = {workflow['mean']['label']}.", width=88),
+        "Processing is everything but message delivery: SES email, and SMS segments at",
+        f"${prices['sms_segment_usd']:.2f} each{placeholder}. Lambda duration is the stand-in "
+        "above.",
+        f"Processing: ${min(processing):.2f} to ${max(processing):.2f} per million requests"
+        " against an aim of $10.",
+        "Not counted: X-Ray (tracing is Active; "
+        f"${prices['xray_trace_usd'] * 1_000_000:.2f} per million traces, and a request",
+        "makes at least two: the intake's, and the starter's that the execution joins),",
+        "storage, KMS, inbound SMS, the SQS pollers' empty receives, the secrets fetched",
+        "when a five-minute cache runs out.",
+    ]

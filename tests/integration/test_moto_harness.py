@@ -472,3 +472,19 @@ def _zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "")
     return buffer.getvalue()
+
+
+def test_the_moto_correction_is_still_needed_and_keeps_one_backend_per_account() -> None:
+    from moto.core.base_backend import BackendDict
+
+    from finestra_local import moto_fixes
+
+    moto_fixes.apply()
+
+    assert moto_fixes.needed(), "moto no longer compares backends by value: drop the fix"
+    from moto.sqs.models import sqs_backends
+
+    sqs_backends["123456789012"]
+    sqs_backends["123456789012"]
+    registered = [d for d in BackendDict._instances if d is sqs_backends]  # type: ignore[misc]
+    assert len(registered) == 1

@@ -67,7 +67,7 @@ def test_an_sms_is_classified_looked_up_routed_acknowledged_and_published(
 
     assert execution.status == "SUCCEEDED", execution.cause
     entered = execution.history().states_entered()
-    assert entered[0] == "LoadRequest"
+    assert entered[0] == "Classify"
     assert {
         "Classify",
         "LookUpBackOffice",

@@ -99,7 +99,7 @@ def test_a_lookup_keeps_a_snapshot_and_a_second_one_reuses_it(
     assert first["cached"] is False
     assert again["cached"] is True
     assert backoffice.calls().get("street-lighting") == 1
-    [snapshot] = [i for i in table_items("CITIZEN#") if i["type"] == "snapshot"]
+    [snapshot] = [i for i in table_items("PLACE#") if i["type"] == "snapshot"]
     assert snapshot["system"] == "street-lighting"
     assert snapshot["expires_at"] > 0
 
@@ -229,3 +229,61 @@ def test_an_unknown_task_is_refused_by_name(workflow: Any) -> None:
         workflow.run({"task": "dance", "reference": "BCN-2026-000001"})
 
     assert refused.value.field == "task"
+
+
+def test_a_request_is_asked_about_its_place_and_not_answered_from_another_place(
+    workflow: Any, intake: Any, backoffice: Any
+) -> None:
+    here = intake(
+        "Fanal apagat",
+        theme="lighting.streetlight-off",
+        location={"latitude": 41.39, "longitude": 2.16},
+    )
+    there = intake(
+        "Fanal apagat",
+        theme="lighting.streetlight-off",
+        location={"latitude": 41.41, "longitude": 2.19},
+        message_id="m-0002",
+    )
+
+    run(workflow, "lookup", here, system="street-lighting")
+    second = run(workflow, "lookup", there, system="street-lighting")
+
+    assert second["cached"] is False
+    assert backoffice.calls()["street-lighting"] == 2
+
+
+def test_the_sla_watch_raises_requests_near_and_past_their_due_time(
+    workflow: Any, intake: Any, clock: Clock
+) -> None:
+    from finestra.apps.sla import SlaWatchApp
+    from finestra.settings import SlaWatchSettings
+
+    reference = intake(
+        "Fanal apagat",
+        theme="lighting.streetlight-off",
+        location={"latitude": 41.39, "longitude": 2.16, "district_code": "2"},
+    )
+    classification = run(workflow, "classify", reference)
+    run(
+        workflow,
+        "route",
+        reference,
+        classification=classification,
+        duplicates={"duplicate_of": None},
+    )
+    watch = SlaWatchApp(SlaWatchSettings(), clock=clock).watch
+    sla_hours = 72
+
+    early = watch.sweep()
+    clock.advance(hours=sla_hours * 0.95)
+    near = watch.sweep()
+    again = watch.sweep()
+    clock.advance(hours=sla_hours)
+    late = watch.sweep()
+
+    assert (early.near, early.breached) == (0, 0)
+    assert (near.near, near.breached) == (1, 0)
+    assert (again.near, again.breached) == (0, 0), "a raised flag is not raised twice"
+    assert (late.near, late.breached) == (0, 1)
+    assert {"sla_near", "sla_breached"} <= set(request(reference)["flags"])

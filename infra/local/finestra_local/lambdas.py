@@ -177,19 +177,23 @@ class _Environments:
     context bound for logging) belongs to one invocation at a time. So an invocation
     takes an idle module, or imports the handler once more under a new name when every
     module is busy (a Map state's concurrent iterations); calls one after another reuse
-    the first module, which is imported once.
+    the first module, which is imported once. Like a function's reserved concurrency,
+    at most ``limit`` environments exist: a call beyond them waits for one to be idle.
     """
 
-    def __init__(self, function: ProjectFunction) -> None:
+    def __init__(self, function: ProjectFunction, limit: int) -> None:
         self.function = function
         self.modules: list[ModuleType] = []
         self._idle: list[ModuleType] = []
         self._imports = 0
-        self._lock = threading.Lock()
+        self._limit = limit
+        self._lock = threading.Condition()
 
     @contextmanager
     def take(self) -> Iterator[ModuleType]:
         with self._lock:
+            while not self._idle and self._imports >= self._limit:
+                self._lock.wait()
             module = self._idle.pop() if self._idle else None
             number = self._imports
             if module is None:
@@ -204,6 +208,7 @@ class _Environments:
         finally:
             with self._lock:
                 self._idle.append(module)
+                self._lock.notify()
 
     def _import(self, number: int) -> ModuleType:
         name = f"finestra_local_function_{self.function.logical_id}"
@@ -285,12 +290,18 @@ class InProcessLambdas:
     """
 
     def __init__(
-        self, template: Mapping[str, Any], root: Path, names: Mapping[str, str] | None = None
+        self,
+        template: Mapping[str, Any],
+        root: Path,
+        names: Mapping[str, str] | None = None,
+        *,
+        concurrency: int = 8,
     ) -> None:
         self.functions = project_functions(template, root)
         self._names = dict(names or {})
         self._environments = {
-            logical_id: _Environments(function) for logical_id, function in self.functions.items()
+            logical_id: _Environments(function, concurrency)
+            for logical_id, function in self.functions.items()
         }
         self._original: Callable[..., InvokeResult] | None = None
 

@@ -92,6 +92,7 @@ class WorkflowApp(App):
             snapshots=SnapshotStore(runtime.table),
             connectors=connector,
             cache_for=lambda code: timedelta(seconds=registry.system(code).cache_seconds),
+            looked_up_by=lambda code: frozenset(k.value for k in registry.system(code).lookup_by),
             messenger=ChannelMessenger(
                 sms_sender(runtime.clients, settings.sms_backend, settings.sms_origination),
                 SesEmailSender(

@@ -42,6 +42,9 @@ from finestra.storage.table import TransactionConflict
 GEO_PRECISION = 7
 """The finest geohash cells indexed (about 150 m by 150 m)."""
 
+NOTHING_TO_ASK_BY = "no_keys"
+"""The connector's answer when the request carries nothing the system is asked by."""
+
 TRIAGE_SLA = timedelta(hours=24)
 """How soon the triage group gives an unclassified request its theme."""
 
@@ -138,6 +141,7 @@ class WorkflowTasks:
         snapshots: SnapshotStore,
         connectors: Callable[[str], Connector],
         cache_for: Callable[[str], timedelta],
+        looked_up_by: Callable[[str], frozenset[str]],
         messenger: Messenger,
         publisher: Publisher,
         clock: Callable[[], datetime],
@@ -150,6 +154,7 @@ class WorkflowTasks:
         self._snapshots = snapshots
         self._connectors = connectors
         self._cache_for = cache_for
+        self._looked_up_by = looked_up_by
         self._messenger = messenger
         self._publisher = publisher
         self._clock = clock
@@ -204,11 +209,7 @@ class WorkflowTasks:
     def lookup(self, task: LookupInput) -> dict[str, Any]:
         """Ask one system, or reuse its answer while it is fresh."""
         request = self._request(task.reference)
-        owner = (
-            f"CITIZEN#{request.citizen_id}"
-            if request.citizen_id
-            else (f"REQUEST#{request.reference}")
-        )
+        owner = self._snapshot_owner(request, self._looked_up_by(task.system))
         now = self._clock()
         cached = self._snapshots.fresh(owner, task.system, now)
         if cached is not None:
@@ -222,6 +223,14 @@ class WorkflowTasks:
         result = self._connectors(task.system).lookup(self._query(request))
         if not result.available:
             raise SystemAnswerInvalid(result.error or "unavailable")
+        if result.error == NOTHING_TO_ASK_BY:
+            return {
+                "system": task.system,
+                "status": result.status,
+                "available": True,
+                "fetched_at": result.fetched_at.isoformat(),
+                "cached": False,
+            }
         with contextlib.suppress(Conflict):
             self._snapshots.keep(
                 owner,
@@ -402,6 +411,23 @@ class WorkflowTasks:
         except Conflict:
             return {"flagged": False, "cause": cause}
         return {"flagged": True, "cause": cause}
+
+    def _snapshot_owner(self, request: Request, keys: frozenset[str]) -> str:
+        """Whose answer a snapshot is: the citizen's, the place's, or both.
+
+        A system asked about a place answers for that place, so its snapshot is kept
+        under the place's cell; one asked about the citizen, under the citizen.
+        """
+        parts = []
+        if request.citizen_id and keys - {"location"}:
+            parts.append(f"CITIZEN#{request.citizen_id}")
+        location = request.location
+        if "location" in keys and location is not None:
+            if location.latitude is not None and location.longitude is not None:
+                parts.append(f"PLACE#{encode(location.latitude, location.longitude, 7)}")
+            else:
+                parts.append(f"REQUEST#{request.reference}")
+        return "#".join(parts) or f"REQUEST#{request.reference}"
 
     def _cell(self, request: Request) -> str | None:
         location = request.location

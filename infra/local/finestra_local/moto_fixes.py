@@ -1,0 +1,98 @@
+"""Two corrections to moto 5.2.5 that the local stack and the tests need at scale.
+
+``BackendDict._create_account_specific_backend`` runs on every access to a service's
+backend and checks ``self not in BackendDict._instances``: a membership test on a list
+of dicts, which compares dicts by value, so every AWS call deep-compares every
+service's whole state. The cost grows with the data: a few hundred requests through the
+workflow spend most of their time, and gigabytes, there. The correction makes the check
+by identity, which is what the list is for. It has not been reported upstream yet;
+:func:`needed` tells whether a moto upgrade still carries the slow check.
+"""
+
+import copy
+import inspect
+import threading
+from typing import Any
+
+from moto.core import base_backend
+from moto.core.base_backend import AccountSpecificBackend, BackendDict
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import StreamShard
+
+_SLOW_CHECK = "if self not in BackendDict._instances"
+_applied = threading.Lock()
+_done = False
+
+
+def needed() -> bool:
+    """Whether moto still compares backends by value and copies whole tables."""
+    transact = inspect.getsource(_ORIGINAL_TRANSACT)
+    return _SLOW_CHECK in inspect.getsource(_ORIGINAL) and "copy.deepcopy(" in transact
+
+
+def _create_account_specific_backend(self: BackendDict, account_id: str) -> None:  # type: ignore[type-arg]
+    with base_backend.backend_lock:
+        if account_id not in self:
+            self[account_id] = AccountSpecificBackend(
+                service_name=self.service_name,
+                account_id=account_id,
+                backend=self.backend,
+                use_boto3_regions=self._use_boto3_regions,
+                additional_regions=self._additional_regions,
+            )
+        if not any(instance is self for instance in BackendDict._instances):  # type: ignore[misc]
+            BackendDict._instances.append(self)  # type: ignore[misc]
+
+
+_ORIGINAL = BackendDict._create_account_specific_backend
+
+
+# The second correction: moto's TransactWriteItems deep-copies every table it touches,
+# once per item, to restore it if the transaction fails, and a table's copy includes its
+# whole stream (two item images for every write the table has seen), so each
+# transaction costs more than the last. During a transaction the stream is shared with
+# the backup instead of copied; stream records are only ever appended, so a failed
+# transaction truncates the stream back to where it stood.
+
+_sharing = threading.local()
+
+
+def _shard_deepcopy(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
+    if getattr(_sharing, "active", False):
+        return self
+    clone: StreamShard = object.__new__(StreamShard)
+    memo[id(self)] = clone
+    for name, value in vars(self).items():
+        setattr(clone, name, copy.deepcopy(value, memo))
+    return clone
+
+
+_ORIGINAL_TRANSACT = DynamoDBBackend.transact_write_items
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    streams = {
+        name: (table.stream_shard, len(table.stream_shard.items))
+        for name, table in self.tables.items()
+        if table.stream_shard is not None
+    }
+    _sharing.active = True
+    try:
+        _ORIGINAL_TRANSACT(self, transact_items)
+    except Exception:
+        for shard, length in streams.values():
+            del shard.items[length:]
+        raise
+    finally:
+        _sharing.active = False
+
+
+def apply() -> None:
+    """Apply both corrections, once per process."""
+    global _done  # noqa: PLW0603 - one process-wide switch
+    with _applied:
+        if not _done:
+            BackendDict._create_account_specific_backend = _create_account_specific_backend  # type: ignore[method-assign]
+            StreamShard.__deepcopy__ = _shard_deepcopy  # type: ignore[attr-defined]
+            DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+            _done = True

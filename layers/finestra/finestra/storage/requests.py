@@ -216,30 +216,42 @@ class RequestStore:
             ]
         )
 
-    def flag(
-        self,
-        reference: str,
-        flag: str,
-        *,
-        at: datetime,
-        group: str | None = None,
-        cause: str | None = None,
-    ) -> None:
-        """Raise ``flag`` on a request, optionally handing it to ``group`` with a cause."""
-        expression = "SET updated_at = :at"
-        values: Item = {":at": at.isoformat(), ":flag": {flag}}
-        if group is not None:
-            expression += ", responsible_group = :group"
-            values[":group"] = group
-        if cause is not None:
-            expression += ", triage_cause = :cause"
-            values[":cause"] = cause
+    def flag(self, reference: str, flag: str, *, at: datetime) -> None:
+        """Raise ``flag`` on a request.
+
+        The version moves on, so a task that read the request before (a retried or
+        timed-out one still running) cannot overwrite what the flag means.
+        """
         self._table.update(
             Update(
                 key=keys.request(reference),
-                expression=expression + " ADD flags :flag",
+                expression="SET updated_at = :at ADD flags :flag, version :one",
                 condition="attribute_exists(PK)",
-                values=values,
+                values={":at": at.isoformat(), ":flag": {flag}, ":one": 1},
+            )
+        )
+
+    def hand_over(
+        self, request: Request, *, group: str, flag: str, cause: str, at: datetime
+    ) -> None:
+        """Give ``request`` to ``group`` with a flag and its cause, in that group's worklist."""
+        order = (request.sla_due_at or request.created_at).isoformat()
+        queue = keys.queue_index(group, request.state.value, order, request.reference, self._shards)
+        self._table.update(
+            Update(
+                key=keys.request(request.reference),
+                expression="SET updated_at = :at, responsible_group = :group, "
+                "triage_cause = :cause, GSI2PK = :pk, GSI2SK = :sk ADD flags :flag, version :one",
+                condition="attribute_exists(PK)",
+                values={
+                    ":at": at.isoformat(),
+                    ":group": group,
+                    ":cause": cause,
+                    ":pk": queue["GSI2PK"],
+                    ":sk": queue["GSI2SK"],
+                    ":flag": {flag},
+                    ":one": 1,
+                },
             )
         )
 

@@ -400,16 +400,12 @@ class WorkflowTasks:
     def flag_for_triage(self, task: FailureInput) -> dict[str, Any]:
         """A failed execution leaves its request with the triage group and the cause."""
         cause = str(task.error.get("Error", "Unknown"))[:80]
-        try:
-            self._requests.flag(
-                task.reference,
-                WORKFLOW_FAILED,
-                at=self._clock(),
-                group=self._triage_group,
-                cause=cause,
-            )
-        except Conflict:
+        request = self._requests.get(task.reference)
+        if request is None:
             return {"flagged": False, "cause": cause}
+        self._requests.hand_over(
+            request, group=self._triage_group, flag=WORKFLOW_FAILED, cause=cause, at=self._clock()
+        )
         return {"flagged": True, "cause": cause}
 
     def _snapshot_owner(self, request: Request, keys: frozenset[str]) -> str:

@@ -42,7 +42,7 @@ SAM_PYTHON := 3.11
 export UV_PYTHON_DOWNLOADS ?= never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: test install uv lint validate bench build build-FinestraLayer clean
+.PHONY: test install uv lint validate bench run build build-FinestraLayer clean
 
 test: install lint validate
 	$(PYTEST)
@@ -76,6 +76,11 @@ validate: install
 
 bench: install
 	$(RUN) python -m tests.benchmarks
+
+# The local stack, in the foreground until Ctrl-C: moto on 127.0.0.1 with every resource
+# of the template, the handlers in-process, and the queue, stream and schedule triggers.
+run: install
+	$(RUN) python -m finestra_local
 
 # Built in the source tree: the layer's ContentUri is the project root, and SAM would
 # otherwise copy both virtual environments into a scratch folder first.

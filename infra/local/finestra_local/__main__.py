@@ -1,0 +1,29 @@
+"""``python -m finestra_local``: run Finestra on 127.0.0.1 until Ctrl-C or SIGTERM."""
+
+import logging
+import signal
+import sys
+from types import FrameType
+
+from finestra_local.stack import Stack
+
+
+def main() -> int:
+    """Start the local stack, announce it, and stop it cleanly on SIGINT or SIGTERM."""
+    # Moto's server logs every request it serves; the handlers' own logs are what matter.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    stack = Stack(out=sys.stdout)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stack.request_stop()
+
+    with stack:
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        print("running; Ctrl-C stops everything", flush=True)
+        stack.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

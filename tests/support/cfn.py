@@ -6,130 +6,24 @@ test can never drift from the deployed one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from finestra_local.resources import load_template as read_template
 
 __all__ = ["TemplateError", "load_template", "table_create_kwargs"]
-
-# Short-form tags whose long form is ``{"Fn::<Name>": value}``.
-_FN_TAGS = (
-    "And",
-    "Base64",
-    "Cidr",
-    "Equals",
-    "FindInMap",
-    "GetAZs",
-    "If",
-    "ImportValue",
-    "Join",
-    "Not",
-    "Or",
-    "Select",
-    "Split",
-    "Sub",
-)
 
 
 class TemplateError(ValueError):
     """The template does not hold what the caller asked for, in the form asked."""
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """SafeLoader that understands CloudFormation's short-form intrinsic tags.
-
-    Timestamps are left as strings, as CloudFormation reads them (an unquoted
-    ``2010-09-09`` stays a string).
-    """
-
-
-_TemplateLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _node_value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    """Construct the plain value of a tagged node, whatever its kind.
-
-    Parameters
-    ----------
-    loader : yaml.SafeLoader
-        The loader reading the document.
-    node : yaml.Node
-        A scalar, sequence or mapping node.
-
-    Returns
-    -------
-    Any
-        A string, a list or a dict, with nested tags already in long form.
-    """
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    raise yaml.constructor.ConstructorError(
-        None, None, f"unexpected YAML node {type(node).__name__}", node.start_mark
-    )
-
-
-def _construct_ref(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-    return {"Ref": _node_value(loader, node)}
-
-
-def _construct_condition(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-    return {"Condition": _node_value(loader, node)}
-
-
-def _construct_get_att(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-    value = _node_value(loader, node)
-    if isinstance(value, str):
-        resource, _, attribute = value.partition(".")
-        return {"Fn::GetAtt": [resource, attribute]}
-    return {"Fn::GetAtt": value}
-
-
-def _fn_constructor(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[str, Any]]:
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-        return {f"Fn::{name}": _node_value(loader, node)}
-
-    return construct
-
-
-_TemplateLoader.add_constructor("!Ref", _construct_ref)
-_TemplateLoader.add_constructor("!Condition", _construct_condition)
-_TemplateLoader.add_constructor("!GetAtt", _construct_get_att)
-for _name in _FN_TAGS:
-    _TemplateLoader.add_constructor(f"!{_name}", _fn_constructor(_name))
-
-
 def load_template(path: Path = Path("template.yaml")) -> dict[str, Any]:
-    """Parse a CloudFormation or SAM template written in YAML.
+    """Parse a CloudFormation or SAM template written in YAML, short-form tags included.
 
-    Parameters
-    ----------
-    path : Path, optional
-        The template file; ``template.yaml`` in the working directory by default.
-
-    Returns
-    -------
-    dict[str, Any]
-        The template, with every short-form tag (``!Ref``, ``!GetAtt``, ``!Sub``, ...)
-        in its long form (``{"Ref": ...}``, ``{"Fn::GetAtt": [...]}``, ...).
-
-    Raises
-    ------
-    TemplateError
-        When the document is not a mapping.
+    The local stack's own reader, so tests and the local stack read the template alike.
     """
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)
-    if not isinstance(document, dict):
-        raise TemplateError(f"{path} does not hold a template mapping")
-    return document
+    return read_template(path)
 
 
 def _literal(properties: dict[str, Any], key: str, logical_id: str) -> Any:

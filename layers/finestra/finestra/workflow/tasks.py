@@ -19,7 +19,7 @@ from finestra.backoffice.model import (
     SystemAnswerInvalid,
 )
 from finestra.domain.acknowledgement import acknowledgement, duplicate_notice
-from finestra.domain.catalogue import Catalogue
+from finestra.domain.catalogue import Catalogue, Theme
 from finestra.domain.citizen import Citizen
 from finestra.domain.classifier import LOW_CONFIDENCE, classify
 from finestra.domain.errors import Conflict, NotFound
@@ -266,24 +266,13 @@ class WorkflowTasks:
     def duplicates(self, task: TaskInput) -> dict[str, Any]:
         """The oldest open request of the same theme within the theme's distance and time."""
         request = self._request(task.reference)
-        location = request.location
-        theme = self._catalogue.theme(request.theme_code) if request.theme_code else None
-        if (
-            theme is None
-            or theme.duplicate_radius_m is None
-            or location is None
-            or location.latitude is None
-            or location.longitude is None
-        ):
+        searchable = self._searchable(request)
+        if searchable is None:
             return {"duplicate_of": None}
+        theme, here = searchable
+        radius = theme.duplicate_radius_m or 0
         since = request.created_at - timedelta(days=theme.duplicate_window_days or 30)
-        here = Point(location.latitude, location.longitude)
-        cells = cells_covering(
-            here.latitude,
-            here.longitude,
-            theme.duplicate_radius_m,
-            geo_precision(theme.duplicate_radius_m),
-        )
+        cells = cells_covering(here.latitude, here.longitude, radius, geo_precision(radius))
         final = {state.value for state in FINAL_STATES}
         candidates = []
         for item in self._requests.near(theme.code, cells, since):
@@ -293,9 +282,7 @@ class WorkflowTasks:
             if point.get("latitude") is None or point.get("longitude") is None:
                 continue
             distance = distance_m(here, Point(point["latitude"], point["longitude"]))
-            if distance <= theme.duplicate_radius_m and item["created_at"] <= (
-                request.created_at.isoformat()
-            ):
+            if distance <= radius and item["created_at"] <= (request.created_at.isoformat()):
                 candidates.append(item)
         candidates.sort(key=lambda item: str(item["created_at"]))
         return {"duplicate_of": candidates[0]["reference"] if candidates else None}
@@ -425,20 +412,23 @@ class WorkflowTasks:
                 parts.append(f"REQUEST#{request.reference}")
         return "#".join(parts) or f"REQUEST#{request.reference}"
 
-    def _cell(self, request: Request) -> str | None:
+    def _searchable(self, request: Request) -> tuple[Theme, Point] | None:
+        """The theme and point a duplicate search needs, if the request has both."""
         location = request.location
         theme = self._catalogue.theme(request.theme_code) if request.theme_code else None
-        if (
-            theme is None
-            or theme.duplicate_radius_m is None
-            or location is None
-            or location.latitude is None
-            or location.longitude is None
-        ):
+        if theme is None or theme.duplicate_radius_m is None or location is None:
             return None
-        return encode(
-            location.latitude, location.longitude, geo_precision(theme.duplicate_radius_m)
-        )
+        if location.latitude is None or location.longitude is None:
+            return None
+        return theme, Point(location.latitude, location.longitude)
+
+    def _cell(self, request: Request) -> str | None:
+        searchable = self._searchable(request)
+        if searchable is None:
+            return None
+        theme, point = searchable
+        precision = geo_precision(theme.duplicate_radius_m or 0)
+        return encode(point.latitude, point.longitude, precision)
 
     def _request(self, reference: str) -> Request:
         request = self._requests.get(reference)

@@ -28,6 +28,7 @@ import socket
 import threading
 import time
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -112,7 +113,7 @@ def _failed_ids(errored: bool, result: Any, partial: bool) -> set[str] | None:
     return None if "" in ids else ids
 
 
-class _Worker:
+class _Worker(ABC):
     """One thread of the stack, stopped through the stack's stop event."""
 
     def __init__(self, name: str, stopping: threading.Event) -> None:
@@ -123,8 +124,9 @@ class _Worker:
         while not self.stopping.is_set():
             self.step()
 
+    @abstractmethod
     def step(self) -> None:
-        raise NotImplementedError
+        """One round of the worker's loop: a poll, or a wait for the next tick."""
 
 
 class _SqsPoller(_Worker):

@@ -287,3 +287,28 @@ def test_the_sla_watch_raises_requests_near_and_past_their_due_time(
     assert (again.near, again.breached) == (0, 0), "a raised flag is not raised twice"
     assert (late.near, late.breached) == (0, 1)
     assert {"sla_near", "sla_breached"} <= set(request(reference)["flags"])
+
+
+def test_a_late_route_does_not_take_back_a_request_handed_to_triage(
+    workflow: Any, intake: Any
+) -> None:
+    reference = intake(
+        "Fanal apagat",
+        theme="lighting.streetlight-off",
+        location={"latitude": 41.39, "longitude": 2.16, "district_code": "2"},
+    )
+    classification = run(workflow, "classify", reference)
+    run(workflow, "flag_for_triage", reference, error={"Error": "States.Timeout"})
+
+    run(
+        workflow,
+        "route",
+        reference,
+        classification=classification,
+        duplicates={"duplicate_of": None},
+    )
+
+    stored = request(reference)
+    assert stored["responsible_group"] == "triage"
+    assert stored["GSI2PK"].startswith("QUEUE#triage#")
+    assert "routed_at" not in stored

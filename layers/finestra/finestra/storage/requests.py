@@ -156,8 +156,13 @@ class RequestStore:
         flags: set[str],
         at: datetime,
         geo_cell: str | None,
+        unless_flagged: str,
     ) -> None:
-        """Give the request its group, priority and due time, and index it for each view."""
+        """Give the request its group, priority and due time, and index it for each view.
+
+        Refused (a :class:`Conflict`) if the request changed since it was read, or carries
+        ``unless_flagged``: a request handed over on failure stays where it was handed.
+        """
         reference, due = request.reference, sla_due_at.isoformat()
         index: Item = {
             **keys.queue_index(group, request.state.value, due, reference, self._shards),
@@ -180,6 +185,7 @@ class RequestStore:
                 ":at": at.isoformat(),
                 ":one": 1,
                 ":version": request.version,
+                ":unless": unless_flagged,
             }
         )
         expression = (
@@ -197,7 +203,7 @@ class RequestStore:
             Update(
                 key=keys.request(reference),
                 expression=expression,
-                condition="version = :version",
+                condition="version = :version AND NOT contains(flags, :unless)",
                 values=values,
             )
         )

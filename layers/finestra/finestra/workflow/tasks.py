@@ -292,7 +292,7 @@ class WorkflowTasks:
         request = self._request(task.reference)
         duplicate_of = task.duplicates.get("duplicate_of")
         flags = {POSSIBLE_DUPLICATE} if duplicate_of else set()
-        if request.routed_at is not None:
+        if request.routed_at is not None or WORKFLOW_FAILED in request.flags:
             return self._routing(request)
         theme = self._catalogue.theme(request.theme_code) if request.theme_code else None
         if theme is None or task.classification.get("triage"):
@@ -324,6 +324,7 @@ class WorkflowTasks:
             flags=flags,
             at=self._clock(),
             geo_cell=self._cell(request),
+            unless_flagged=WORKFLOW_FAILED,
         )
         return {
             "responsible_group": group,

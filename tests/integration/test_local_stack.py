@@ -10,7 +10,8 @@ import pytest
 
 from finestra_local.resources import CREATED_TYPES
 from finestra_local.stack import Stack, free_port
-from tests.conftest import EVENTS, ROOT
+from tests.conftest import EVENTS, ROOT, load_event
+from tests.support.cfn import load_template
 
 T = TypeVar("T")
 DEADLINE_S = 30
@@ -94,3 +95,81 @@ def test_every_resource_type_is_created_or_announced_as_skipped(stack: Stack) ->
 
     assert unaccounted == []
     assert {resources[i]["Type"] for i in stack.resources.created} <= CREATED_TYPES
+
+
+@pytest.fixture(scope="module")
+def gateway(stack: Stack) -> Iterator[Any]:
+    from finestra_local.gateway import Gateway, lambda_invoker, routes_of
+
+    served = Gateway(
+        routes_of(stack.template),
+        lambda_invoker(stack.client("lambda")),
+        health=lambda: {"aws": "ok"},
+        port=0,
+    ).start()
+    yield served
+    served.stop()
+
+
+def http(
+    gateway: Any, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    import urllib.error
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        gateway.url + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read() or b"null")
+
+
+def test_the_gateway_serves_every_http_route_of_the_template(gateway: Any) -> None:
+    from finestra_local.gateway import routes_of
+
+    served = {(r.method, r.path) for r in gateway.routes}
+
+    assert served == {(r.method, r.path) for r in routes_of(load_template(ROOT / "template.yaml"))}
+    assert ("POST", "/api/v1/requests") in served
+    assert ("GET", "/api/webhooks/social") in served
+
+
+def test_a_citizen_files_and_tracks_a_request_through_the_gateway(gateway: Any) -> None:
+    form = load_event("web/create-request.json")
+
+    created_status, created = http(
+        gateway,
+        "POST",
+        "/api/v1/requests",
+        json.loads(form["body"]),
+        {"Idempotency-Key": "gw-0001"},
+    )
+    tracked_status, tracked = http(
+        gateway,
+        "GET",
+        f"/api/v1/requests/{created['reference']}",
+        headers={"X-Tracking-Token": created["tracking_token"]},
+    )
+    themes_status, themes = http(gateway, "GET", "/api/v1/themes?lang=ca")
+
+    assert created_status == 201
+    assert tracked_status == 200
+    assert tracked["reference"] == created["reference"]
+    assert themes_status == 200
+    assert len(themes["themes"]) >= 40
+
+
+def test_the_gateway_answers_unknown_routes_and_health_itself(gateway: Any) -> None:
+    assert http(gateway, "GET", "/api/nowhere") == (
+        404,
+        {"code": "not_found", "message": "no route here"},
+    )
+    assert http(gateway, "DELETE", "/api/v1/requests")[0] == 405
+    assert http(gateway, "GET", "/api/health") == (200, {"aws": "ok"})

@@ -1,10 +1,12 @@
 """``python -m finestra_local``: run Finestra on 127.0.0.1 until Ctrl-C or SIGTERM."""
 
 import logging
+import os
 import signal
 import sys
 from types import FrameType
 
+from finestra_local.gateway import Gateway, lambda_invoker, routes_of
 from finestra_local.stack import Stack
 
 
@@ -18,10 +20,20 @@ def main() -> int:
         stack.request_stop()
 
     with stack:
+        gateway = Gateway(
+            routes_of(stack.template),
+            lambda_invoker(stack.client("lambda")),
+            health=lambda: {"aws": "ok"},
+            port=int(os.environ.get("PORT", "8000")),
+        ).start()
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        print(f"gateway on {gateway.url}/api/ (try {gateway.url}/api/v1/themes?lang=ca)")
         print("running; Ctrl-C stops everything", flush=True)
-        stack.wait()
+        try:
+            stack.wait()
+        finally:
+            gateway.stop()
     return 0
 
 

@@ -12,20 +12,6 @@ from finestra.domain.vocabulary import FINAL_STATES, RequestState
 from finestra.storage import keys
 from finestra.storage.table import Item, Put, Table, Update
 
-INDEXED = (
-    "reference",
-    "state",
-    "theme_code",
-    "request_type",
-    "priority",
-    "sla_due_at",
-    "district_code",
-    "input_channel",
-    "created_at",
-    "responsible_group",
-    "citizen_id",
-)
-
 
 class RequestStore:
     """Reads and writes requests and their interactions."""

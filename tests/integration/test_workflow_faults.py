@@ -12,7 +12,7 @@ from tests.conftest import REGION, Deployed, FakeLambdaContext, Seeder
 from tests.support.aws import table_items
 
 REQUESTS = int(os.environ.get("FINESTRA_FAULT_REQUESTS", "200"))
-WAVE = 50
+WAVE = 25
 FAULTS = ("fail", "fail", "garbage", "garbage", "down", "down", "slow")
 """Timeouts cost real seconds (a slow system is waited for, twice, then retried): they
 are one fault in seven here, the others fail fast in the ways systems do."""
@@ -97,7 +97,7 @@ def test_under_random_faults_every_request_is_routed_or_flagged_and_none_lost(
             )["executionArn"]
             for reference in references[start : start + WAVE]
         ]
-        statuses.update(finish(sfn, wave, deadline_s=120))
+        statuses.update(finish(sfn, wave, deadline_s=240))
 
     stored = {i["reference"]: i for i in table_items("REQUEST#") if i["type"] == "request"}
     assert sorted(stored) == sorted(references), "no request lost, none added"

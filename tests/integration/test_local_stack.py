@@ -104,7 +104,7 @@ def gateway(stack: Stack) -> Iterator[Any]:
     served = Gateway(
         routes_of(stack.template),
         lambda_invoker(stack.client("lambda")),
-        health=lambda: {"aws": "ok"},
+        health=stack.health,
         port=0,
     ).start()
     yield served
@@ -172,4 +172,21 @@ def test_the_gateway_answers_unknown_routes_and_health_itself(gateway: Any) -> N
         {"code": "not_found", "message": "no route here"},
     )
     assert http(gateway, "DELETE", "/api/v1/requests")[0] == 405
-    assert http(gateway, "GET", "/api/health") == (200, {"aws": "ok"})
+    status, health = http(gateway, "GET", "/api/health")
+
+    assert status == 200
+    assert health["aws"] == "ok"
+    assert health["backoffice"] == "ok"
+    assert health["trigger:WorkflowStarterFunction-NewRequests"] == "ok"
+    assert set(health.values()) == {"ok"}
+
+
+def test_health_names_a_part_that_has_stopped(stack: Stack) -> None:
+    stack.backoffice.stop()
+    try:
+        health = stack.health()
+    finally:
+        stack.backoffice.start()
+
+    assert health["backoffice"] == "not running"
+    assert health["aws"] == "ok"

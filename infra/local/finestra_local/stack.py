@@ -40,7 +40,9 @@ from aws_lambda_powertools.utilities.parameters import constants as powertools_p
 from botocore.config import Config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from finestra.backoffice.registry import Registry
 from finestra_local import moto_fixes
+from finestra_local.demo_backoffice import DemoBackOffice, demo_secrets
 from finestra_local.lambdas import InProcessLambdas, TemplateError
 from finestra_local.resources import (
     ACCOUNT_ID,
@@ -329,6 +331,16 @@ class _Timer(_Worker):
                 return
 
 
+def _reachable(url: str) -> str:
+    """``ok`` when ``url`` answers 2xx within two seconds, else what went wrong."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+            response.read()
+            return "ok" if 200 <= response.status < 300 else f"answered {response.status}"
+    except OSError as exc:
+        return f"unreachable ({type(exc).__name__})"
+
+
 def _forget_clients() -> None:
     """Drop the clients Powertools keeps per process, built for another endpoint."""
     powertools_parameters.DEFAULT_PROVIDERS.clear()
@@ -369,6 +381,8 @@ class Stack:
         self._workers: list[_Worker] = []
         self._server: ThreadedMotoServer | None = None
         self._lambdas = InProcessLambdas(self.template, root)
+        self.config_dir = root / "infra" / "config"
+        self.backoffice = DemoBackOffice(self.config_dir)
 
     def __enter__(self) -> Stack:
         self.start()
@@ -430,9 +444,12 @@ class Stack:
         self._post("/moto-api/config", dict(INTERPRETER_CONFIG))
         self._lambdas.install()
         self._create()
+        self._start_backoffice()
         self.environment, self.conflicts = function_environment(self.resources)
-        self.environment["FINESTRA_CONFIG_DIR"] = str(self.root / "infra" / "config")
+        self.environment["FINESTRA_CONFIG_DIR"] = str(self.config_dir)
         self.environment["FINESTRA_SMS_BACKEND"] = "sns"
+        self.environment["FINESTRA_BACKOFFICE_BASE_URL"] = self.backoffice.base_url
+        self._verify_senders()
         self._set_environment(self.environment)
         for trigger in self.resources.triggers:
             self._workers.append(self._worker(trigger))
@@ -467,6 +484,27 @@ class Stack:
             )
             resources.record(logical_id, arn, Arn=arn, Name=logical_id)
 
+    def _start_backoffice(self) -> None:
+        """Start the demo back office and keep its credentials where operators put them.
+
+        In AWS each system's secret is created by the city's operators, outside the
+        template; here the demo's tokens are stored under the registry's secret names.
+        """
+        secrets = self.client("secretsmanager")
+        for name, value in demo_secrets(Registry.load(self.config_dir)).items():
+            secrets.create_secret(Name=name, SecretString=json.dumps(value))
+        self.backoffice.start()
+
+    def _verify_senders(self) -> None:
+        """Verify the domains the city sends mail from, as operators do in SES once."""
+        domains = {
+            value.rpartition("@")[2]
+            for name, value in self.environment.items()
+            if name == "FINESTRA_MAIL_FROM" and "@" in value
+        }
+        for domain in sorted(domains):
+            self.client("sesv2").create_email_identity(EmailIdentity=domain)
+
     def _worker(self, trigger: Trigger) -> _Worker:
         timeout = self._lambdas.functions[trigger.function].timeout_s
         invoke = _Invoker(self.client, trigger.function, timeout)
@@ -494,6 +532,7 @@ class Stack:
             if worker.thread.is_alive():
                 worker.thread.join()
         self._workers.clear()
+        self.backoffice.stop()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -509,7 +548,11 @@ class Stack:
     def _announce(self) -> None:
         if self._out is None:
             return
-        lines = [f"moto (account {ACCOUNT_ID}, {REGION}) on {self.endpoint}", "created:"]
+        lines = [
+            f"moto (account {ACCOUNT_ID}, {REGION}) on {self.endpoint}",
+            f"demo back office (16 systems) on {self.backoffice.base_url}",
+            "created:",
+        ]
         lines += [f"  {kind:<32} {name}" for name, kind in sorted(self.resources.created.items())]
         lines.append("triggers run locally:")
         lines += [f"  {w.thread.name.removeprefix(THREAD_PREFIX + '-')}" for w in self._workers]
@@ -519,6 +562,18 @@ class Stack:
             lines.append("variables the functions disagree on, left unset:")
             lines += [f"  {name}: {', '.join(v)}" for name, v in sorted(self.conflicts.items())]
         print("\n".join(lines), file=self._out, flush=True)
+
+    def health(self) -> dict[str, str]:
+        """The state of each part: ``ok``, or what is wrong with it."""
+        state = {"aws": _reachable(self.endpoint + "/moto-api/config")}
+        try:
+            state["backoffice"] = _reachable(self.backoffice.base_url + "/_calls")
+        except RuntimeError:
+            state["backoffice"] = "not running"
+        for worker in self._workers:
+            name = worker.thread.name.removeprefix(THREAD_PREFIX + "-")
+            state[f"trigger:{name}"] = "ok" if worker.thread.is_alive() else "stopped"
+        return state
 
     def request_stop(self) -> None:
         """Make :meth:`wait` return; safe to call from a signal handler."""

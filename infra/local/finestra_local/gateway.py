@@ -2,12 +2,17 @@
 
 Each request becomes the payload-1.0 proxy event an HTTP API sends a Lambda function,
 and is delivered through Lambda ``Invoke`` on the local stack, so it takes the same
-path as in AWS. Not done yet: the Cognito JWT authorizer (the template has no staff
-routes yet) and the single-page desktop at ``/``.
+path as in AWS. Two kinds of path are the local stack's own: ``/_local/...``, the
+simulated outside world (:mod:`finestra_local.outside`), which the deployed stack does
+not have; and every other path outside ``/api/``, the built single-page desktop, which
+CloudFront serves from its bucket in AWS. An unknown path there answers the desktop's
+``index.html``, so its client-side routes survive a reload, as CloudFront's error
+response does.
 """
 
 import base64
 import json
+import mimetypes
 import re
 import threading
 import uuid
@@ -15,12 +20,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
 MAX_BODY = 10 * 1024 * 1024
 """API Gateway's payload limit for an HTTP API (10 MB)."""
+LOCAL_PREFIX = "/_local/"
+
+Answer = tuple[int, dict[str, str], bytes]
+LocalHandler = Callable[[str, str, Mapping[str, str], bytes], Answer]
+"""Answers ``/_local/...``: method, URL (path and query), headers, body."""
 
 
 @dataclass(frozen=True)
@@ -121,10 +132,15 @@ class Gateway:
         invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
         health: Callable[[], dict[str, Any]],
         port: int,
+        *,
+        local: LocalHandler | None = None,
+        static_dir: Path | None = None,
     ) -> None:
         self.routes = routes
         self._invoke = invoke
         self._health = health
+        self._local = local
+        self._static = static_dir.resolve() if static_dir is not None else None
         self._server = ThreadingHTTPServer((HOST, port), self._handler())
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -156,6 +172,10 @@ class Gateway:
             state = self._health()
             status = 200 if all(part == "ok" for part in state.values()) else 503
             return status, {"Content-Type": "application/json"}, json.dumps(state).encode()
+        if path.startswith(LOCAL_PREFIX) and self._local is not None:
+            return self._local(method, url, headers, body)
+        if not path.startswith("/api/") and path != "/api":
+            return self._file(method, path)
         for route in self.routes:
             parameters = route.match(method, path)
             if parameters is not None:
@@ -172,6 +192,21 @@ class Gateway:
         if any(route.match(route.method, path) is not None for route in self.routes):
             return _error(405, "method_not_allowed", "the route does not take this method")
         return _error(404, "not_found", "no route here")
+
+    def _file(self, method: str, path: str) -> Answer:
+        """A file of the built desktop, or its ``index.html`` for a client-side route."""
+        if method not in ("GET", "HEAD"):
+            return _error(405, "method_not_allowed", "the desktop's files are read-only")
+        if self._static is None or not (self._static / "index.html").is_file():
+            return _error(404, "not_found", "the desktop is not built: run 'make run'")
+        wanted = (self._static / path.lstrip("/")).resolve()
+        if not wanted.is_relative_to(self._static) or not wanted.is_file():
+            wanted = self._static / "index.html"
+        kind = mimetypes.guess_type(wanted.name)[0] or "application/octet-stream"
+        # Vite names every asset by its content's hash; only index.html may change.
+        cache = "no-cache" if wanted.name == "index.html" else "public, max-age=31536000, immutable"
+        headers = {"Content-Type": kind, "Cache-Control": cache}
+        return 200, headers, wanted.read_bytes()
 
     def _deliver(self, route: Route, event: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
         result = self._invoke(route.function, event)

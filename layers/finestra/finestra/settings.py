@@ -73,6 +73,22 @@ class StarterSettings(FunctionSettings):
     state_machine_arn: str = Field(min_length=20)
 
 
+class DeskSettings(FunctionSettings):
+    """The staff desk API: worklists, case work, citizen views and data-protection duties."""
+
+    attachments_bucket: str = Field(min_length=3)
+    exports_bucket: str | None = Field(default=None, description="where large exports go")
+    mail_from: str = Field(min_length=3, description="the city's verified sender address")
+    ses_configuration_set: str | None = None
+    sms_backend: Literal["end_user_messaging", "sns"]
+    sms_origination: str = ""
+    event_bus: str | None = None
+    near_fraction: float = Field(default=0.9, gt=0, lt=1, description="share of the SLA spent")
+    page_size: int = Field(default=50, ge=1, le=200)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    upload_expiry_seconds: int = Field(default=600, ge=60, le=3600)
+
+
 class SlaWatchSettings(FunctionSettings):
     """The scheduled SLA watch."""
 

@@ -88,7 +88,8 @@ build: install
 	$(SAM) build --template $(TEMPLATE) --build-dir $(SAM_BUILD_DIR) --build-in-source
 
 # Run by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set; the layer is mounted
-# at /opt, so python/ lands on sys.path and finestra-config/ at /opt/finestra-config.
+# at /opt, so python/ lands on sys.path and finestra-config/ at /opt/finestra-config, with
+# prices.json beside it as in the source tree (the desk's reply counter reads it).
 build-FinestraLayer:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is unset: run 'make build'" >&2; exit 1; }
 	mkdir -p $(BUILD_DIR) "$(ARTIFACTS_DIR)/python/finestra" "$(ARTIFACTS_DIR)/finestra-config"
@@ -99,6 +100,7 @@ build-FinestraLayer:
 		--only-binary :all: --requirement $(LAYER_REQUIREMENTS)
 	cp -R layers/finestra/finestra/. "$(ARTIFACTS_DIR)/python/finestra/"
 	cp -R infra/config/. "$(ARTIFACTS_DIR)/finestra-config/"
+	cp infra/prices.json "$(ARTIFACTS_DIR)/prices.json"
 	find "$(ARTIFACTS_DIR)" -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Removes what builds and checks leave behind; the two environments stay.

@@ -90,6 +90,7 @@ def every_channel(function: Callable[[str], ModuleType], seed: Seeder) -> set[st
         "voice": function("voice_intake").lambda_handler,
         "social": function("social_webhook").app,
         "web": function("citizen_api").app,
+        "desk": function("desk_api").app,
     }
     for path in sorted(EVENTS.glob("*/*.json")):
         if path.name.endswith(".expected.json"):

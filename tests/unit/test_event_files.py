@@ -89,12 +89,25 @@ WEB = (
     "track-request",
     "track-request-wrong-token",
 )
+DESK = (
+    "me-agent",
+    "worklist-agent",
+    "worklist-at-risk",
+    "worklist-campaign-manager",
+    "request-detail-agent",
+    "request-detail-no-claims",
+    "citizen-search-phone",
+    "citizen-view-agent",
+    "access-log-administrator",
+    "access-log-agent",
+)
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "sms": SMS,
     "email": EMAIL,
     "voice": VOICE,
     "social": SOCIAL,
     "web": WEB,
+    "desk": DESK,
 }
 DOCUMENTS = frozenset({"README.md", "social/README.md"})
 

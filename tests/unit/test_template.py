@@ -35,6 +35,31 @@ HTTP_ROUTES = {
     ("GET", "/api/v1/requests/{reference}", "CitizenApiFunction"),
     ("GET", "/api/webhooks/social", "SocialWebhookFunction"),
     ("POST", "/api/webhooks/social", "SocialWebhookFunction"),
+    *(
+        (method, f"/api/desk/v1{path}", "DeskApiFunction")
+        for method, path in (
+            ("GET", "/me"),
+            ("GET", "/worklist"),
+            ("GET", "/requests/{reference}"),
+            ("GET", "/citizens"),
+            ("GET", "/citizens/{citizen_id}"),
+            ("GET", "/access-log"),
+            ("POST", "/requests"),
+            ("POST", "/requests/{reference}/transitions"),
+            ("POST", "/requests/{reference}/assignment"),
+            ("POST", "/requests/{reference}/priority"),
+            ("POST", "/requests/{reference}/notes"),
+            ("POST", "/requests/{reference}/attachments"),
+            ("POST", "/requests/{reference}/replies"),
+            ("POST", "/requests/{reference}/theme"),
+            ("GET", "/reply-templates"),
+            ("POST", "/replies/preview"),
+            ("POST", "/citizens/merge"),
+            ("POST", "/citizens/merges/{merge_id}/undo"),
+            ("GET", "/citizens/{citizen_id}/export"),
+            ("POST", "/citizens/{citizen_id}/erasure"),
+        )
+    ),
 }
 
 
@@ -153,6 +178,7 @@ def test_given_short_form_tags_when_the_template_is_loaded_then_they_are_in_long
 def test_given_the_template_then_it_declares_the_intake_and_workflow_functions() -> None:
     assert FUNCTIONS == [
         "CitizenApiFunction",
+        "DeskApiFunction",
         "EmailIntakeFunction",
         "SlaWatchFunction",
         "SmsIntakeFunction",

@@ -7,6 +7,7 @@ import sys
 from types import FrameType
 
 from finestra_local.gateway import Gateway, lambda_invoker, routes_of
+from finestra_local.outside import OutsideWorld
 from finestra_local.stack import Stack
 
 
@@ -25,6 +26,9 @@ def main() -> int:
             lambda_invoker(stack.client("lambda")),
             health=stack.health,
             port=int(os.environ.get("PORT", "8000")),
+            authorizers=stack.authorizers(),
+            sign_in=stack.staff_sign_in,
+            local=OutsideWorld(stack).handler,
         ).start()
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)

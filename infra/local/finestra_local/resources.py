@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import yaml
 
+from finestra_local import cognito
 from finestra_local.lambdas import TemplateError
 
 __all__ = [
@@ -61,6 +62,9 @@ _GROUPS: Final = (
         "AWS::SNS::Topic",
         "AWS::S3::Bucket",
         "AWS::Events::EventBus",
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::UserPoolGroup",
+        "AWS::Cognito::UserPoolClient",
     ),
     ("AWS::SNS::Subscription",),
     (FUNCTION,),
@@ -543,6 +547,9 @@ _CREATORS: Final[Mapping[str, Callable[[Resources, str], None]]] = {
     "AWS::SNS::Subscription": _subscription,
     "AWS::S3::Bucket": _bucket,
     "AWS::Events::EventBus": _event_bus,
+    "AWS::Cognito::UserPool": cognito.create_user_pool,
+    "AWS::Cognito::UserPoolGroup": cognito.create_user_pool_group,
+    "AWS::Cognito::UserPoolClient": cognito.create_user_pool_client,
 }
 
 

@@ -42,6 +42,14 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from finestra.backoffice.registry import Registry
 from finestra_local import moto_fixes
+from finestra_local.cognito import (
+    DESKTOP_CLIENT,
+    STAFF_POOL,
+    JwtVerifier,
+    StaffSignIn,
+    authorizers_of,
+    verify_srp_passwords,
+)
 from finestra_local.demo_backoffice import DemoBackOffice, demo_secrets
 from finestra_local.lambdas import InProcessLambdas, TemplateError
 from finestra_local.resources import (
@@ -52,6 +60,7 @@ from finestra_local.resources import (
     function_environment,
     load_template,
 )
+from finestra_local.staff import DEMO_STAFF, create_staff
 from finestra_local.stepfunctions import INTERPRETER_CONFIG, create_state_machine
 
 __all__ = ["HOST", "ROOT", "Stack"]
@@ -357,6 +366,9 @@ class Stack:
         Moto's port; ``MOTO_PORT`` when set, or a free port.
     out : IO[str], optional
         Where the start-up announcement goes; nowhere when ``None``.
+    seed : callable, optional
+        Called with the stack once its resources exist and before its triggers run,
+        to fill it (the demo city) without starting a workflow per seeded item.
 
     Examples
     --------
@@ -365,9 +377,15 @@ class Stack:
     """
 
     def __init__(
-        self, root: Path = ROOT, *, port: int | None = None, out: IO[str] | None = None
+        self,
+        root: Path = ROOT,
+        *,
+        port: int | None = None,
+        out: IO[str] | None = None,
+        seed: Callable[[Stack], None] | None = None,
     ) -> None:
         self.root = root
+        self._seed = seed
         env_port = os.environ.get("MOTO_PORT")
         self.port = port or (int(env_port) if env_port else free_port())
         self.endpoint = f"http://{HOST}:{self.port}"
@@ -419,6 +437,7 @@ class Stack:
 
     def _start(self) -> None:
         moto_fixes.apply()
+        verify_srp_passwords()
         self._set_environment(
             {
                 "AWS_ACCESS_KEY_ID": "testing",
@@ -444,6 +463,7 @@ class Stack:
         self._post("/moto-api/config", dict(INTERPRETER_CONFIG))
         self._lambdas.install()
         self._create()
+        create_staff(self.client, self.user_pool_id)
         self._start_backoffice()
         self.environment, self.conflicts = function_environment(self.resources)
         self.environment["FINESTRA_CONFIG_DIR"] = str(self.config_dir)
@@ -451,6 +471,9 @@ class Stack:
         self.environment["FINESTRA_BACKOFFICE_BASE_URL"] = self.backoffice.base_url
         self._verify_senders()
         self._set_environment(self.environment)
+        # Before the triggers: the stream pollers start at LATEST and skip what is seeded.
+        if self._seed is not None:
+            self._seed(self)
         for trigger in self.resources.triggers:
             self._workers.append(self._worker(trigger))
         for worker in self._workers:
@@ -483,6 +506,28 @@ class Stack:
                 role_arn=role,
             )
             resources.record(logical_id, arn, Arn=arn, Name=logical_id)
+
+    @property
+    def user_pool_id(self) -> str:
+        """The staff user pool's id, once the stack has started."""
+        return self.resources.resolver.ref(STAFF_POOL)
+
+    @property
+    def client_id(self) -> str:
+        """The desktop app client's id, once the stack has started."""
+        return self.resources.resolver.ref(DESKTOP_CLIENT)
+
+    @property
+    def staff_sign_in(self) -> StaffSignIn:
+        """The staff pool as the desktop reaches it, for the gateway."""
+        writable = self.resources.properties(DESKTOP_CLIENT).get("WriteAttributes", [])
+        return StaffSignIn(
+            self.endpoint, REGION, self.user_pool_id, self.client_id, frozenset(writable)
+        )
+
+    def authorizers(self) -> dict[str, JwtVerifier]:
+        """The template's JWT authorizers, checking tokens against this stack's pools."""
+        return authorizers_of(self.template, self.resources.resolver.resolve, self.endpoint)
 
     def _start_backoffice(self) -> None:
         """Start the demo back office and keep its credentials where operators put them.
@@ -556,6 +601,12 @@ class Stack:
         lines += [f"  {kind:<32} {name}" for name, kind in sorted(self.resources.created.items())]
         lines.append("triggers run locally:")
         lines += [f"  {w.thread.name.removeprefix(THREAD_PREFIX + '-')}" for w in self._workers]
+        lines.append("demo staff (user name, password, roles, districts, groups):")
+        lines += [
+            f"  {m.username:<16} {m.password:<22} {','.join(m.roles):<18} "
+            f"{','.join(m.districts):<5} {','.join(m.groups) or '-'}"
+            for m in DEMO_STAFF
+        ]
         lines.append("skipped (no local meaning):")
         lines += [f"  {name}: {why}" for name, why in sorted(self.resources.skipped.items())]
         if self.conflicts:

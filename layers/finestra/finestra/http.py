@@ -114,7 +114,7 @@ def to_response(exc: Exception, obs: Observability) -> Response:
             422, "invalid_request", "some fields break the rules", field_errors(exc)
         )
     if isinstance(exc, FinestraError):
-        status = _STATUS.get(type(exc), 400)
+        status = next((_STATUS[k] for k in type(exc).__mro__ if k in _STATUS), 400)
         obs.logger.info("Request refused", code=exc.code, status=status)
         errors = [{"field": exc.field, "rule": exc.message}] if exc.field else None
         message = f"{exc.field} {exc.message}" if exc.field else exc.message

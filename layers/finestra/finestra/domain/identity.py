@@ -33,6 +33,15 @@ class ContactVault:
         message = f"{kind.value}:{value}".encode()
         return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
 
+    def keyed(self, purpose: str, value: str) -> str:
+        """A keyed hash of ``value`` for ``purpose`` (a name index, a signed cursor).
+
+        Each purpose has a key of its own, derived from the hash key, so a hash made
+        for one purpose never matches one made for another or a contact point's.
+        """
+        key = hmac.new(self._hash_key, f"finestra/{purpose}/v1".encode(), hashlib.sha256)
+        return hmac.new(key.digest(), value.encode(), hashlib.sha256).hexdigest()
+
     def seal(self, kind: ContactKind, value: str) -> str:
         """``value`` encrypted and authenticated, bound to its ``kind``."""
         nonce = os.urandom(12)

@@ -85,6 +85,7 @@ class Request(BaseModel):
     language: Language
     state: RequestState
     responsible_group: str
+    assigned_agent: str | None = Field(default=None, description="the staff user working it")
     priority: Priority = Priority.NORMAL
     sla_due_at: datetime | None = None
     created_at: datetime

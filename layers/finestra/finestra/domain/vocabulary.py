@@ -104,6 +104,8 @@ class InteractionKind(StrEnum):
     OUTBOUND_MESSAGE = "outbound_message"
     NOTE = "note"
     STATE_CHANGE = "state_change"
+    ASSIGNMENT = "assignment"
+    """Staff changed who works the request or how soon: group, agent, priority, theme."""
 
 
 class RouteBy(StrEnum):

@@ -75,3 +75,18 @@ def snapshot(owner: str, system: str) -> dict[str, str]:
 def geo_index(theme_code: str, cell: str, created_iso: str, reference: str) -> dict[str, str]:
     """GSI4 attributes: a theme's requests by geohash cell, then time (duplicate search)."""
     return {"GSI4PK": f"GEO#{theme_code}#{cell}", "GSI4SK": f"{created_iso}#{reference}"}
+
+
+def name_token(digest: str, citizen_id: str) -> dict[str, str]:
+    """Key of a name-index item: one keyed hash of one word of a citizen's name."""
+    return {"PK": f"NAME#{digest}", "SK": f"CITIZEN#{citizen_id}"}
+
+
+def citizen_access(citizen_id: str, at_iso: str, access_id: str) -> dict[str, str]:
+    """Key of the record of one read of a citizen's data, under the citizen."""
+    return {"PK": f"ACCESS#{citizen_id}", "SK": f"AT#{at_iso}#{access_id}"}
+
+
+def staff_access(user_id: str, at_iso: str, access_id: str) -> dict[str, str]:
+    """Key of the same record, under the staff member who read."""
+    return {"PK": f"ACCESSBY#{user_id}", "SK": f"AT#{at_iso}#{access_id}"}

@@ -4,13 +4,16 @@ import threading
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from finestra.domain.errors import Conflict
-from finestra.domain.request import Interaction, Request, SystemStatus
-from finestra.domain.vocabulary import FINAL_STATES, RequestState
+from finestra.domain.request import Attachment, Interaction, Request, SystemStatus
+from finestra.domain.vocabulary import FINAL_STATES, Priority, RequestState
 from finestra.storage import keys
 from finestra.storage.table import Item, Put, Table, Update
+
+ERASED_TEXT: Final = "[erased]"
+"""What an erased request's description says instead of the citizen's words."""
 
 
 class RequestStore:
@@ -247,6 +250,182 @@ class RequestStore:
             )
         )
 
+    def change_state(
+        self, request: Request, interaction: Interaction, *, new_state: RequestState
+    ) -> None:
+        """Move ``request`` to ``new_state`` and record ``interaction``, both or neither.
+
+        The worklist index follows the state; a request that ends leaves the due-time
+        index. Refused (a :class:`Conflict`) if the request changed since it was read.
+        """
+        order = (request.sla_due_at or request.created_at).isoformat()
+        queue = keys.queue_index(
+            request.responsible_group, new_state.value, order, request.reference, self._shards
+        )
+        expression = "SET #state = :state, GSI2SK = :queue, updated_at = :at, version = :next"
+        if new_state in FINAL_STATES:
+            expression += " REMOVE GSI3PK, GSI3SK"
+        update = Update(
+            key=keys.request(request.reference),
+            expression=expression,
+            condition="version = :version AND #state = :from",
+            names={"#state": "state"},
+            values={
+                ":state": new_state.value,
+                ":from": request.state.value,
+                ":queue": queue["GSI2SK"],
+                ":at": interaction.at.isoformat(),
+                ":next": request.version + 1,
+                ":version": request.version,
+            },
+        )
+        self._table.transact([self._interaction_put(request.reference, interaction), update])
+
+    def reassign(
+        self, request: Request, interaction: Interaction, *, group: str, agent: str | None
+    ) -> None:
+        """Give ``request`` to ``group`` (and ``agent``, or nobody) and record why.
+
+        The request's worklist index moves to the group's queue in the same write, so
+        the request is never in two worklists or none.
+        """
+        order = (request.sla_due_at or request.created_at).isoformat()
+        queue = keys.queue_index(group, request.state.value, order, request.reference, self._shards)
+        expression = (
+            "SET responsible_group = :group, GSI2PK = :pk, GSI2SK = :sk, updated_at = :at, "
+            "version = :next"
+        )
+        values: Item = {
+            ":group": group,
+            ":pk": queue["GSI2PK"],
+            ":sk": queue["GSI2SK"],
+            ":at": interaction.at.isoformat(),
+            ":next": request.version + 1,
+            ":version": request.version,
+        }
+        if agent is None:
+            expression += " REMOVE assigned_agent"
+        else:
+            expression += ", assigned_agent = :agent"
+            values[":agent"] = agent
+        update = Update(
+            key=keys.request(request.reference),
+            expression=expression,
+            condition="version = :version",
+            values=values,
+        )
+        self._table.transact([self._interaction_put(request.reference, interaction), update])
+
+    def set_priority(
+        self, request: Request, interaction: Interaction, *, priority: Priority
+    ) -> None:
+        """Give ``request`` a new priority and record the change, if nobody changed it."""
+        update = Update(
+            key=keys.request(request.reference),
+            expression="SET priority = :priority, updated_at = :at, version = :next",
+            condition="version = :version",
+            values={
+                ":priority": priority.value,
+                ":at": interaction.at.isoformat(),
+                ":next": request.version + 1,
+                ":version": request.version,
+            },
+        )
+        self._table.transact([self._interaction_put(request.reference, interaction), update])
+
+    def annotate(self, request: Request, interaction: Interaction) -> None:
+        """Add a note (or a file) to the request's history; the request itself stays."""
+        update = Update(
+            key=keys.request(request.reference),
+            expression="SET updated_at = :at",
+            condition="attribute_exists(PK)",
+            values={":at": interaction.at.isoformat()},
+        )
+        self._table.transact([self._interaction_put(request.reference, interaction), update])
+
+    def record_reply(
+        self, request: Request, interaction: Interaction, *, answered: AbstractSet[str]
+    ) -> None:
+        """Record a message sent to the citizen and lower the flags it answers."""
+        expression = "SET updated_at = :at"
+        values: Item = {":at": interaction.at.isoformat()}
+        if answered:
+            expression += " DELETE flags :answered"
+            values[":answered"] = set(answered)
+        update = Update(
+            key=keys.request(request.reference),
+            expression=expression,
+            condition="attribute_exists(PK)",
+            values=values,
+        )
+        self._table.transact([self._interaction_put(request.reference, interaction), update])
+
+    def retheme(
+        self,
+        request: Request,
+        interaction: Interaction,
+        *,
+        theme_code: str,
+        request_type: str,
+        group: str,
+        priority: Priority,
+        sla_due_at: datetime,
+        geo_cell: str | None,
+        cleared_flags: AbstractSet[str],
+    ) -> None:
+        """Give ``request`` a corrected theme and route it again, indexes and all.
+
+        The worklist, due-time and duplicate-search indexes follow the new theme, its
+        group and its due time in the same write. Refused (a :class:`Conflict`) if the
+        request changed since it was read.
+        """
+        reference, due = request.reference, sla_due_at.isoformat()
+        index: Item = {
+            **keys.queue_index(group, request.state.value, due, reference, self._shards),
+            **keys.due_index(due, reference, self._shards),
+        }
+        if geo_cell:
+            index.update(
+                keys.geo_index(theme_code, geo_cell, request.created_at.isoformat(), reference)
+            )
+        assignments = ", ".join(f"{name} = :{name}" for name in index)
+        values: Item = {f":{name}": value for name, value in index.items()}
+        values.update(
+            {
+                ":theme": theme_code,
+                ":type": request_type,
+                ":sure": 1,
+                ":group": group,
+                ":priority": priority.value,
+                ":due": due,
+                ":at": interaction.at.isoformat(),
+                ":next": request.version + 1,
+                ":version": request.version,
+            }
+        )
+        expression = (
+            "SET theme_code = :theme, request_type = :type, classification_confidence = :sure, "
+            "responsible_group = :group, priority = :priority, sla_due_at = :due, "
+            f"routed_at = if_not_exists(routed_at, :at), updated_at = :at, {assignments}, "
+            "version = :next"
+        )
+        if not geo_cell:
+            expression += " REMOVE GSI4PK, GSI4SK"
+        if cleared_flags:
+            expression += " DELETE flags :cleared"
+            values[":cleared"] = set(cleared_flags)
+        update = Update(
+            key=keys.request(reference),
+            expression=expression,
+            condition="version = :version",
+            values=values,
+        )
+        self._table.transact([self._interaction_put(reference, interaction), update])
+
+    def attachments(self, reference: str) -> list[Attachment]:
+        """Every file of a request, in the order it came: the citizen's, then staff's."""
+        return [file for entry in self.history(reference) for file in entry.attachments]
+
     def near(self, theme_code: str, cells: AbstractSet[str], since: datetime) -> list[Item]:
         """Requests of ``theme_code`` created since ``since`` in any of ``cells`` (GSI4)."""
         found: list[Item] = []
@@ -273,6 +452,106 @@ class RequestStore:
             found.extend(items)
             if start is None:
                 return found
+
+    def every_of_citizen(self, citizen_id: str, *, created_after: str | None = None) -> list[Item]:
+        """Every request of a citizen as GSI1 projections, oldest first.
+
+        ``created_after`` (an ISO time as the index stores it) keeps those created later.
+        One ``Query`` page per megabyte of projections.
+        """
+        condition = "GSI1PK = :pk AND begins_with(GSI1SK, :prefix)"
+        values: Item = {":pk": f"CITIZEN#{citizen_id}", ":prefix": "REQUEST#"}
+        if created_after:
+            condition = "GSI1PK = :pk AND GSI1SK > :after"
+            values = {":pk": f"CITIZEN#{citizen_id}", ":after": f"REQUEST#{created_after}"}
+        found: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self._table.query(condition, values, index="GSI1", start=start)
+            found.extend(items)
+            if start is None:
+                return found
+
+    def stored(self, reference: str) -> Item | None:
+        """A request's item as stored, read consistently."""
+        return self._table.get(keys.request(reference), consistent=True)
+
+    def collection(self, reference: str) -> list[Item]:
+        """Every item under a request, as stored: itself, its interactions, its snapshots."""
+        found: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self._table.query(
+                "PK = :pk", {":pk": f"REQUEST#{reference}"}, start=start
+            )
+            found.extend(items)
+            if start is None:
+                return found
+
+    def citizen_move(self, item: Item, from_id: str, to_id: str) -> Update:
+        """Give a stored request of ``from_id`` to ``to_id``, if it is still ``from_id``'s.
+
+        The citizen index (GSI1) follows, and so does an entity applicant's contact who
+        was ``from_id``. The version stays: nothing the workflow reads has changed.
+        """
+        expression = "SET citizen_id = :to, GSI1PK = :pk"
+        condition = "citizen_id = :from"
+        applicant = item.get("applicant") or {}
+        if applicant.get("contact_citizen_id") == from_id:
+            expression += ", applicant.contact_citizen_id = :to"
+            condition += " AND applicant.contact_citizen_id = :from"
+        return Update(
+            key=keys.request(str(item["reference"])),
+            expression=expression,
+            condition=condition,
+            values={":to": to_id, ":from": from_id, ":pk": f"CITIZEN#{to_id}"},
+        )
+
+    def erasure(self, item: Item, *, location: Item | None, at: datetime) -> Update:
+        """Forget what a stored request says of its citizen; keep what statistics need.
+
+        Theme, type, channels, state, group, dates and district stay. The description
+        becomes :data:`ERASED_TEXT`; the entity applicant, the first message's files and
+        the duplicate-search index (a geohash of ~150 m) go; ``location`` (the coarsened
+        place, or ``None`` for none) replaces the location.
+        """
+        names = {
+            "#description": "description",
+            "#origin": "origin",
+            "#files": "attachments",
+            "#location": "location",
+            "#applicant": "applicant",
+        }
+        values: Item = {":erased": ERASED_TEXT, ":at": at.isoformat(), ":one": 1}
+        assignments = [
+            "#description = :erased",
+            "erased_at = if_not_exists(erased_at, :at)",
+            "version = version + :one",
+        ]
+        removals = ["#applicant", "#origin.#files", "#files", "GSI4PK", "GSI4SK"]
+        if location:
+            assignments.append("#location = :location")
+            values[":location"] = location
+        else:
+            removals.append("#location")
+        return Update(
+            key=keys.request(str(item["reference"])),
+            expression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
+            condition="attribute_exists(PK)",
+            names=names,
+            values=values,
+        )
+
+    @staticmethod
+    def interaction_erasure(item: Item, at: datetime) -> Update:
+        """Forget the text and files of one stored interaction; its kind, time and states stay."""
+        return Update(
+            key={"PK": str(item["PK"]), "SK": str(item["SK"])},
+            expression="SET erased_at = if_not_exists(erased_at, :at) REMOVE #text, #files",
+            condition="attribute_exists(PK)",
+            names={"#text": "text", "#files": "attachments"},
+            values={":at": at.isoformat()},
+        )
 
     @property
     def shards(self) -> int:

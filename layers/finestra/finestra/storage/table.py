@@ -77,6 +77,7 @@ class CapacityMeter:
 
 
 _READS = frozenset({"GetItem", "Query", "BatchGetItem", "TransactGetItems"})
+_BATCH_GET_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,15 @@ class Update:
     expression: str
     condition: str
     names: dict[str, str] | None = None
+    values: Item | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    """A conditional delete, alone or inside a transaction."""
+
+    key: dict[str, str]
+    condition: str | None = None
     values: Item | None = None
 
 
@@ -138,17 +148,16 @@ class Table:
         forward: bool = True,
         limit: int | None = None,
         start: Mapping[str, Any] | None = None,
+        filter_expression: str | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> tuple[list[Item], dict[str, Any] | None]:
-        """One page of a ``Query``; returns the items and the key to go on from."""
-        params: dict[str, Any] = {
-            "TableName": self.name,
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": serialise(values),
-            "ScanIndexForward": forward,
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if index:
-            params["IndexName"] = index
+        """One page of a ``Query``; returns the items and the key to go on from.
+
+        ``filter_expression`` drops items after they are read: they still cost their
+        read units, and ``limit`` counts them.
+        """
+        params = self._query_params(condition, values, index, filter_expression, names)
+        params["ScanIndexForward"] = forward
         if limit:
             params["Limit"] = limit
         if start:
@@ -157,6 +166,60 @@ class Table:
         self._count("Query", response)
         last = response.get("LastEvaluatedKey")
         return [deserialise(i) for i in response["Items"]], deserialise(last) if last else None
+
+    def count(
+        self,
+        condition: str,
+        values: Item,
+        *,
+        index: str | None = None,
+        filter_expression: str | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> int:
+        """How many items a ``Query`` matches (``Select=COUNT``, every page)."""
+        params = self._query_params(condition, values, index, filter_expression, names)
+        params["Select"] = "COUNT"
+        total = 0
+        while True:
+            response = self._client.query(**params)
+            self._count("Query", response)
+            total += int(response["Count"])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return total
+            params["ExclusiveStartKey"] = last
+
+    def batch_get(
+        self, keys: Sequence[Mapping[str, str]], *, attributes: Sequence[str] = ()
+    ) -> list[Item]:
+        """``BatchGetItem`` of up to 100 keys; absent items are left out, order is not kept.
+
+        ``attributes`` narrows what comes back (the read costs the same). Keys DynamoDB
+        leaves unprocessed are asked for again, up to three times, then read one by one.
+        """
+        if len(keys) > _BATCH_GET_LIMIT:
+            raise ValueError("one BatchGetItem reads at most 100 keys")
+        request: dict[str, Any] = {"Keys": [serialise(key) for key in keys]}
+        if attributes:
+            names = {f"#a{i}": name for i, name in enumerate(attributes)}
+            request["ProjectionExpression"] = ", ".join(names)
+            request["ExpressionAttributeNames"] = names
+        found: list[Item] = []
+        pending: Any = request if keys else None
+        for _ in range(3):
+            if pending is None:
+                break
+            response = self._client.batch_get_item(
+                RequestItems={self.name: pending}, ReturnConsumedCapacity="TOTAL"
+            )
+            self._count("BatchGetItem", response)
+            found.extend(deserialise(i) for i in response["Responses"].get(self.name, []))
+            pending = (response.get("UnprocessedKeys") or {}).get(self.name)
+        for key in (pending or {}).get("Keys", []):
+            item = self.get(deserialise(key))
+            if item is not None:
+                found.append(item)
+        return found
 
     def put(self, put: Put) -> None:
         """A conditional ``PutItem``; a failed condition is a :class:`Conflict`."""
@@ -179,12 +242,23 @@ class Table:
         self._count("UpdateItem", response)
         return deserialise(response["Attributes"])
 
-    def transact(self, writes: Sequence[Put | Update]) -> None:
+    def delete(self, delete: Delete) -> None:
+        """A ``DeleteItem``; an absent item is no error, a failed condition a :class:`Conflict`."""
+        params = self._delete_params(delete)
+        try:
+            response = self._client.delete_item(ReturnConsumedCapacity="INDEXES", **params)
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict("the item does not exist or changed meanwhile") from exc
+        self._count("DeleteItem", response)
+
+    def transact(self, writes: Sequence[Put | Update | Delete]) -> None:
         """All ``writes`` or none; a cancelled transaction is a :class:`TransactionConflict`."""
         items: list[dict[str, Any]] = []
         for write in writes:
             if isinstance(write, Put):
                 items.append({"Put": self._put_params(write)})
+            elif isinstance(write, Delete):
+                items.append({"Delete": self._delete_params(write)})
             else:
                 items.append({"Update": self._update_params(write)})
         try:
@@ -196,6 +270,36 @@ class Table:
             reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             raise TransactionConflict(reasons) from exc
         self._count("TransactWriteItems", response)
+
+    def _query_params(
+        self,
+        condition: str,
+        values: Item,
+        index: str | None,
+        filter_expression: str | None,
+        names: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": serialise(values),
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if index:
+            params["IndexName"] = index
+        if filter_expression:
+            params["FilterExpression"] = filter_expression
+        if names:
+            params["ExpressionAttributeNames"] = dict(names)
+        return params
+
+    def _delete_params(self, delete: Delete) -> dict[str, Any]:
+        params: dict[str, Any] = {"TableName": self.name, "Key": serialise(delete.key)}
+        if delete.condition:
+            params["ConditionExpression"] = delete.condition
+        if delete.values:
+            params["ExpressionAttributeValues"] = serialise(delete.values)
+        return params
 
     def _put_params(self, put: Put) -> dict[str, Any]:
         params: dict[str, Any] = {

@@ -1,0 +1,109 @@
+/** Every desk API route the desktop calls, typed. */
+
+import type { ApiClient } from './client';
+import type {
+  CitizenMatch,
+  CitizenView,
+  Language,
+  Me,
+  Priority,
+  ReplyPreview,
+  ReplyTemplate,
+  RequestDetail,
+  RequestState,
+  SearchField,
+  SentReply,
+  ThemeChoice,
+  Worklist,
+  WorklistFilter,
+} from './types';
+
+const DESK = '/api/desk/v1';
+
+function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export class DeskApi {
+  constructor(private readonly client: ApiClient) {}
+
+  /** The signed-in staff member, with roles, districts and groups. */
+  me(): Promise<Me> {
+    return this.client.get<Me>(`${DESK}/me`);
+  }
+
+  /** One page of the worklist, soonest due first, with the SLA counts. */
+  worklist(filter: WorklistFilter, cursor: string | null, limit: number): Promise<Worklist> {
+    return this.client.get<Worklist>(`${DESK}/worklist`, { ...filter, cursor, limit });
+  }
+
+  /** A request with its timeline, back-office snapshots and duplicates. */
+  request(reference: string): Promise<RequestDetail> {
+    return this.client.get<RequestDetail>(`${DESK}/requests/${segment(reference)}`);
+  }
+
+  /** Move a request to one of its allowed states. */
+  transition(reference: string, to: RequestState, reason: string): Promise<unknown> {
+    return this.client.post(`${DESK}/requests/${segment(reference)}/transitions`, { to, reason });
+  }
+
+  /** Hand a request to another responsible group (and optionally an agent). */
+  reassign(reference: string, group: string, agent: string | null, reason: string): Promise<unknown> {
+    return this.client.post(`${DESK}/requests/${segment(reference)}/assignment`, {
+      group,
+      agent,
+      reason,
+    });
+  }
+
+  /** Change how soon the responsible group should act. */
+  setPriority(reference: string, priority: Priority): Promise<unknown> {
+    return this.client.post(`${DESK}/requests/${segment(reference)}/priority`, { priority });
+  }
+
+  /** Add an internal note to the request's timeline. */
+  addNote(reference: string, text: string): Promise<unknown> {
+    return this.client.post(`${DESK}/requests/${segment(reference)}/notes`, { text });
+  }
+
+  /** Answer the citizen on the request's response channel. */
+  reply(reference: string, text: string, template: string | null, language: Language): Promise<SentReply> {
+    return this.client.post<SentReply>(`${DESK}/requests/${segment(reference)}/replies`, {
+      text,
+      template,
+      language,
+    });
+  }
+
+  /** What a reply would cost: segments, encoding and price. */
+  previewReply(text: string, channel: string): Promise<ReplyPreview> {
+    return this.client.post<ReplyPreview>(`${DESK}/replies/preview`, { text, channel });
+  }
+
+  /** The reply templates in one language. */
+  async replyTemplates(language: Language): Promise<readonly ReplyTemplate[]> {
+    const page = await this.client.get<{ items: ReplyTemplate[] }>(`${DESK}/reply-templates`, {
+      lang: language,
+    });
+    return page.items;
+  }
+
+  /** Citizens matching one identifier. */
+  async searchCitizens(field: SearchField, value: string): Promise<readonly CitizenMatch[]> {
+    const page = await this.client.get<{ items: CitizenMatch[] }>(`${DESK}/citizens`, {
+      [field]: value,
+    });
+    return page.items;
+  }
+
+  /** Everything the city holds on one citizen (the read is recorded in the access log). */
+  citizen(citizenId: string): Promise<CitizenView> {
+    return this.client.get<CitizenView>(`${DESK}/citizens/${segment(citizenId)}`);
+  }
+
+  /** The theme catalogue as the citizen API lists it. */
+  async themes(language: Language): Promise<readonly ThemeChoice[]> {
+    const page = await this.client.get<{ themes: ThemeChoice[] }>('/api/v1/themes', { lang: language });
+    return page.themes;
+  }
+}

@@ -1,0 +1,118 @@
+/** A small History API router: four screens do not need a routing library. */
+
+import {
+  type ComponentPropsWithRef,
+  createContext,
+  type MouseEvent,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+} from 'react';
+
+export type Route =
+  | { readonly screen: 'worklist' }
+  | { readonly screen: 'request'; readonly reference: string }
+  | { readonly screen: 'citizen'; readonly citizenId: string }
+  | { readonly screen: 'search' }
+  | { readonly screen: 'missing' };
+
+/** The screen a path shows. */
+export function routeOf(pathname: string): Route {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, second, ...rest] = parts;
+  if (first === undefined) {
+    return { screen: 'worklist' };
+  }
+  if (first === 'requests' && second && rest.length === 0) {
+    return { screen: 'request', reference: second };
+  }
+  if (first === 'citizens' && second && rest.length === 0) {
+    return { screen: 'citizen', citizenId: second };
+  }
+  if (first === 'search' && second === undefined) {
+    return { screen: 'search' };
+  }
+  return { screen: 'missing' };
+}
+
+/** The path of a request's or citizen's screen. */
+export const paths = {
+  worklist: (search = ''): string => `/${search}`,
+  request: (reference: string): string => `/requests/${encodeURIComponent(reference)}`,
+  citizen: (citizenId: string): string => `/citizens/${encodeURIComponent(citizenId)}`,
+  search: (search = ''): string => `/search${search}`,
+};
+
+interface Navigation {
+  readonly route: Route;
+  readonly search: URLSearchParams;
+  readonly navigate: (to: string, options?: { readonly replace?: boolean }) => void;
+}
+
+const RouterContext = createContext<Navigation | null>(null);
+
+function here(): { pathname: string; search: string } {
+  return { pathname: window.location.pathname, search: window.location.search };
+}
+
+export function Router({ children }: { readonly children: ReactNode }) {
+  const [location, setLocation] = useState(here);
+  useEffect(() => {
+    const onPop = () => setLocation(here());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const navigate = useCallback((to: string, options: { readonly replace?: boolean } = {}) => {
+    if (options.replace) {
+      window.history.replaceState(null, '', to);
+    } else {
+      window.history.pushState(null, '', to);
+    }
+    setLocation(here());
+  }, []);
+  const value = useMemo(
+    () => ({
+      route: routeOf(location.pathname),
+      search: new URLSearchParams(location.search),
+      navigate,
+    }),
+    [location, navigate],
+  );
+  return <RouterContext.Provider value={value}>{children}</RouterContext.Provider>;
+}
+
+export function useNavigation(): Navigation {
+  const value = useContext(RouterContext);
+  if (value === null) {
+    throw new Error('useNavigation outside Router');
+  }
+  return value;
+}
+
+function plainClick(event: MouseEvent<HTMLAnchorElement>): boolean {
+  return event.button === 0 && !event.metaKey && !event.altKey && !event.ctrlKey && !event.shiftKey;
+}
+
+/** A link that changes screen without reloading; modified clicks still open a new tab. */
+export function Link({
+  to,
+  children,
+  ...rest
+}: { readonly to: string; readonly children: ReactNode } & Omit<ComponentPropsWithRef<'a'>, 'href'>) {
+  const { navigate } = useNavigation();
+  const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
+    rest.onClick?.(event);
+    if (!event.defaultPrevented && plainClick(event)) {
+      event.preventDefault();
+      navigate(to);
+    }
+  };
+  return (
+    <a {...rest} href={to} onClick={onClick}>
+      {children}
+    </a>
+  );
+}

@@ -1,0 +1,230 @@
+/** What staff can do to a request: change its state, reassign it, set its priority, add a note. */
+
+import { type SyntheticEvent, type ReactNode, useState } from 'react';
+
+import type { Priority, RequestRecord, RequestState } from '../api/types';
+import { PRIORITIES } from '../api/types';
+import { groupName } from '../city';
+import { useAction } from '../components/action';
+import { ErrorNotice } from '../components/common';
+import { useDesk } from '../desk';
+import { useI18n } from '../i18n/context';
+
+export interface ActionProps {
+  readonly request: RequestRecord;
+  /** Called with what to announce once the action has been saved. */
+  readonly onDone: (announcement: string) => void;
+}
+
+function ActionForm({
+  id,
+  title,
+  submit,
+  busy,
+  error,
+  onSubmit,
+  children,
+}: {
+  readonly id: string;
+  readonly title: string;
+  readonly submit: string;
+  readonly busy: boolean;
+  readonly error: unknown;
+  readonly onSubmit: () => void;
+  readonly children: ReactNode;
+}) {
+  const { t } = useI18n();
+  const send = (event: SyntheticEvent) => {
+    event.preventDefault();
+    onSubmit();
+  };
+  return (
+    <form className="card action" aria-labelledby={`${id}-title`} onSubmit={send}>
+      <h3 id={`${id}-title`}>{title}</h3>
+      {error !== null && <ErrorNotice error={error} />}
+      {children}
+      <button type="submit" disabled={busy}>
+        {busy ? t('action.working') : submit}
+      </button>
+    </form>
+  );
+}
+
+function Reason({ id, value, onChange }: { readonly id: string; readonly value: string; readonly onChange: (v: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{t('action.reason')}</label>
+      <textarea id={id} rows={2} value={value} onChange={(event) => onChange(event.target.value)} required />
+    </div>
+  );
+}
+
+export function TransitionForm({ request, allowed, onDone }: ActionProps & { readonly allowed: readonly RequestState[] }) {
+  const { api } = useDesk();
+  const { t, word } = useI18n();
+  const [to, setTo] = useState<RequestState | ''>(allowed[0] ?? '');
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  if (allowed.length === 0) {
+    return (
+      <section className="card action" aria-labelledby="transition-title">
+        <h3 id="transition-title">{t('action.transition.title')}</h3>
+        <p>{t('action.transition.none')}</p>
+      </section>
+    );
+  }
+  const target = to && allowed.includes(to) ? to : allowed[0];
+  const submit = () =>
+    target &&
+    reason.trim() &&
+    void action
+      .run(() => api.transition(request.reference, target, reason.trim()).then(() => undefined))
+      .then((ok) => {
+        if (ok) {
+          setReason('');
+          onDone(t('action.transition.done', { state: word('state', target) }));
+        }
+      });
+  return (
+    <ActionForm
+      id="transition"
+      title={t('action.transition.title')}
+      submit={t('action.transition.submit')}
+      busy={action.busy}
+      error={action.error}
+      onSubmit={submit}
+    >
+      <div className="field">
+        <label htmlFor="transition-to">{t('action.transition.to')}</label>
+        <select id="transition-to" value={target} onChange={(event) => setTo(event.target.value as RequestState)}>
+          {allowed.map((state) => (
+            <option key={state} value={state}>
+              {word('state', state)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <Reason id="transition-reason" value={reason} onChange={setReason} />
+    </ActionForm>
+  );
+}
+
+export function AssignForm({ request, onDone }: ActionProps) {
+  const { api, me } = useDesk();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [group, setGroup] = useState(request.group);
+  const [agent, setAgent] = useState('');
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const submit = () =>
+    group.trim() &&
+    reason.trim() &&
+    void action
+      .run(() => api.reassign(request.reference, group.trim(), agent.trim() || null, reason.trim()).then(() => undefined))
+      .then((ok) => {
+        if (ok) {
+          setReason('');
+          onDone(t('action.assign.done', { group: groupName(group.trim(), i18n.language) }));
+        }
+      });
+  return (
+    <ActionForm
+      id="assign"
+      title={t('action.assign.title')}
+      submit={t('action.assign.submit')}
+      busy={action.busy}
+      error={action.error}
+      onSubmit={submit}
+    >
+      <div className="field">
+        <label htmlFor="assign-group">{t('action.assign.group')}</label>
+        <input
+          id="assign-group"
+          list="assign-groups"
+          value={group}
+          onChange={(event) => setGroup(event.target.value)}
+          autoComplete="off"
+          required
+        />
+        <datalist id="assign-groups">
+          {me.groups.map((code) => (
+            <option key={code} value={code}>
+              {groupName(code, i18n.language)}
+            </option>
+          ))}
+        </datalist>
+      </div>
+      <div className="field">
+        <label htmlFor="assign-agent">{t('action.assign.agent')}</label>
+        <input id="assign-agent" value={agent} onChange={(event) => setAgent(event.target.value)} autoComplete="off" />
+      </div>
+      <Reason id="assign-reason" value={reason} onChange={setReason} />
+    </ActionForm>
+  );
+}
+
+export function PriorityForm({ request, onDone }: ActionProps) {
+  const { api } = useDesk();
+  const { t, word } = useI18n();
+  const [priority, setPriority] = useState<Priority>(request.priority);
+  const action = useAction();
+  const submit = () =>
+    void action
+      .run(() => api.setPriority(request.reference, priority).then(() => undefined))
+      .then((ok) => ok && onDone(t('action.priority.done', { priority: word('priority', priority) })));
+  return (
+    <ActionForm
+      id="priority"
+      title={t('action.priority.title')}
+      submit={t('action.priority.submit')}
+      busy={action.busy}
+      error={action.error}
+      onSubmit={submit}
+    >
+      <div className="field">
+        <label htmlFor="priority-value">{t('detail.priority')}</label>
+        <select id="priority-value" value={priority} onChange={(event) => setPriority(event.target.value as Priority)}>
+          {PRIORITIES.map((code) => (
+            <option key={code} value={code}>
+              {word('priority', code)}
+            </option>
+          ))}
+        </select>
+      </div>
+    </ActionForm>
+  );
+}
+
+export function NoteForm({ request, onDone }: ActionProps) {
+  const { api } = useDesk();
+  const { t } = useI18n();
+  const [text, setText] = useState('');
+  const action = useAction();
+  const submit = () =>
+    text.trim() &&
+    void action
+      .run(() => api.addNote(request.reference, text.trim()).then(() => undefined))
+      .then((ok) => {
+        if (ok) {
+          setText('');
+          onDone(t('action.note.done'));
+        }
+      });
+  return (
+    <ActionForm
+      id="note"
+      title={t('action.note.title')}
+      submit={t('action.note.submit')}
+      busy={action.busy}
+      error={action.error}
+      onSubmit={submit}
+    >
+      <div className="field">
+        <label htmlFor="note-text">{t('action.note.text')}</label>
+        <textarea id="note-text" rows={3} value={text} onChange={(event) => setText(event.target.value)} required />
+      </div>
+    </ActionForm>
+  );
+}

@@ -1,0 +1,1232 @@
+"""Read models and queries of the staff desk: worklists, request detail and citizen views.
+
+Every read is a ``GetItem``, a ``Query`` on a key or an index, or a ``BatchGetItem`` of
+keys a query returned; nothing scans. Each public method says what it costs.
+
+Who may read what
+-----------------
+Agents, supervisors and administrators read the desk; campaign managers do not see case
+work. A request is in a staff member's scope when its responsible group is one of theirs
+(:meth:`finestra.auth.Staff.covers_group`) and its district one of theirs (a request not
+yet placed is everyone's). A citizen is in scope when the citizen lives in one of the
+staff member's districts (whole-city staff see every citizen), or has a request in one
+of their groups; administrators see every citizen, for the city's data-protection
+duties. Outside scope is a 403 naming the rule; a missing request or citizen is a 404.
+"""
+
+import hashlib
+import json
+import math
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from finestra.auth import Role, Staff
+from finestra.desk import Cursors
+from finestra.desk.access_log import AccessLog, AccessReason
+from finestra.domain.catalogue import Catalogue, Theme
+from finestra.domain.citizen import AreaCode, Citizen, ContactPoint
+from finestra.domain.errors import Forbidden, MalformedInput, NotFound, ValidationFailed
+from finestra.domain.geo import Point, cells_covering, distance_m, encode
+from finestra.domain.process import allowed_targets
+from finestra.domain.request import REFERENCE, Interaction, Location, Request, SystemStatus
+from finestra.domain.vocabulary import (
+    FINAL_STATES,
+    ContactKind,
+    InputChannel,
+    Language,
+    Priority,
+    RequestState,
+)
+from finestra.storage import keys
+from finestra.storage.citizens import CitizenStore
+from finestra.storage.requests import RequestStore
+from finestra.storage.table import Item, Table
+from finestra.workflow.tasks import geo_precision
+
+__all__ = [
+    "CitizenHits",
+    "CitizenSearch",
+    "CitizenView",
+    "DeskViews",
+    "RequestDetail",
+    "SlaCounts",
+    "Worklist",
+    "WorklistItem",
+    "WorklistPage",
+    "WorklistQuery",
+    "citizen_in_scope",
+    "require_reader",
+    "require_request_scope",
+    "sla_state",
+]
+
+SlaState = Literal["on_time", "at_risk", "breached", "none"]
+SlaFilter = Literal["on_time", "at_risk", "breached"]
+TimelineKind = Literal["inbound", "outbound", "note", "state_change", "assignment", "system"]
+
+OPEN_STATES: Final = tuple(state for state in RequestState if state not in FINAL_STATES)
+SUMMARY_LENGTH: Final = 120
+MAX_QUEUE_READS: Final = 256
+"""The most (queue, open state, shard) key ranges one worklist may cover."""
+MAX_CITIZEN_HITS: Final = 20
+MAX_CITIZEN_REQUESTS: Final = 500
+CITIZENS_ROUTE: Final = "/api/desk/v1/citizens"
+CITIZEN_ROUTE: Final = "/api/desk/v1/citizens/{citizen_id}"
+
+_WORKLIST_CURSOR: Final = "worklist"
+_KEY_END: Final = "~"
+"""Sorts after every character of a reference, so ``<prefix>#~`` closes a key range."""
+_GROUP_CODE: Final = r"^[a-z0-9-]{1,40}(\.[db]\d{1,2})?$"
+_CITIZEN_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SNAPSHOT_CELL: Final = 7
+_BATCH: Final = 100
+_ITEM_VIEW: Final = ("reference", "description", "location")
+_TIMELINE_KINDS: Final[Mapping[str, TimelineKind]] = {
+    "inbound_message": "inbound",
+    "outbound_message": "outbound",
+    "note": "note",
+    "state_change": "state_change",
+    "assignment": "assignment",
+}
+
+
+def sla_state(
+    created_at: datetime, due_at: datetime | None, now: datetime, near_fraction: float
+) -> SlaState:
+    """Where a request stands against its SLA, as the SLA watch judges it.
+
+    Breached once the due time has come; at risk once ``near_fraction`` of the time
+    between creation and the due time is spent; on time before; ``none`` without a due
+    time (a request not yet routed).
+    """
+    if due_at is None:
+        return "none"
+    if due_at <= now:
+        return "breached"
+    span = due_at - created_at
+    spent = (now - created_at) / span if span > timedelta(0) else 1.0
+    return "at_risk" if spent >= near_fraction else "on_time"
+
+
+def require_reader(staff: Staff) -> None:
+    """Refuse a caller who does not work cases (a campaign manager, say)."""
+    staff.require(Role.AGENT, Role.SUPERVISOR)
+
+
+def require_request_scope(staff: Staff, request: Request) -> None:
+    """Refuse unless ``request``'s group and district are the caller's."""
+    if not staff.covers_group(request.responsible_group):
+        raise Forbidden("this request belongs to a group that is not yours")
+    staff.require_district(_district(request))
+
+
+def citizen_in_scope(staff: Staff, citizen: Citizen, request_groups: Iterable[str]) -> bool:
+    """Whether ``staff`` may see ``citizen`` (see the module's scope rule)."""
+    if Role.ADMINISTRATOR in staff.roles or staff.whole_city:
+        return True
+    if citizen.district_code is not None and citizen.district_code in staff.districts:
+        return True
+    return any(staff.covers_group(group) for group in request_groups)
+
+
+class WorklistQuery(BaseModel):
+    """The filters of a worklist page, as the query string gives them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    group: str | None = Field(default=None, pattern=_GROUP_CODE)
+    state: RequestState | None = None
+    theme: str | None = Field(default=None, max_length=60)
+    district: AreaCode | None = None
+    channel: InputChannel | None = None
+    sla: SlaFilter | None = None
+    priority: Priority | None = None
+    q: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,24}$")
+    cursor: str | None = Field(default=None, max_length=8192)
+    limit: int | None = Field(default=None, ge=1, le=200)
+    lang: Language = Language.CA
+
+
+class WorklistItem(BaseModel):
+    """One request as a worklist (or a citizen's list of requests) shows it."""
+
+    reference: str
+    theme: str | None
+    theme_name: str | None
+    state: RequestState
+    channel: InputChannel
+    district: str | None
+    neighbourhood: str | None
+    priority: Priority
+    group: str
+    due_at: datetime | None
+    sla: SlaState
+    received_at: datetime
+    summary: str
+
+
+class SlaCounts(BaseModel):
+    """How many open requests of the worklist's queues stand where against their SLA."""
+
+    on_time: int = 0
+    at_risk: int = 0
+    breached: int = 0
+
+    def add(self, state: SlaState) -> None:
+        """Count one request; one without a due time counts nowhere."""
+        if state != "none":
+            setattr(self, state, getattr(self, state) + 1)
+
+
+class WorklistPage(BaseModel):
+    """A page of a worklist, soonest due first."""
+
+    items: list[WorklistItem]
+    next_cursor: str | None
+    counts: SlaCounts
+
+
+class LocationView(BaseModel):
+    """Where a request is."""
+
+    lat: float | None
+    lon: float | None
+    address: str | None
+    district: str | None
+    neighbourhood: str | None
+
+
+class AttachmentView(BaseModel):
+    """A file of a request's history."""
+
+    key: str
+    filename: str
+    content_type: str
+    size: int
+
+
+class RequestView(WorklistItem):
+    """A request as its detail shows it."""
+
+    description: str
+    citizen_id: str | None
+    language: Language
+    response_channel: str
+    location: LocationView | None
+    attachments: list[AttachmentView]
+
+
+class TimelineEntry(BaseModel):
+    """One entry of a request's history: who did what, and when."""
+
+    at: datetime
+    kind: TimelineKind
+    channel: str
+    actor: str
+    text: str | None
+    from_state: RequestState | None
+    to_state: RequestState | None
+    reason: str | None
+
+
+class SnapshotView(BaseModel):
+    """What one back-office system said, and how old that is."""
+
+    system: str
+    name: str
+    status: str | None
+    fetched_at: datetime | None
+    age_s: int | None
+    available: bool
+    data: dict[str, Any]
+
+
+class DuplicateView(BaseModel):
+    """A request of the same theme nearby, or the one this request duplicates."""
+
+    reference: str
+    state: RequestState
+    distance_m: float | None
+    received_at: datetime
+
+
+class RequestDetail(BaseModel):
+    """Everything the desk shows about one request."""
+
+    request: RequestView
+    timeline: list[TimelineEntry]
+    snapshots: list[SnapshotView]
+    duplicates: list[DuplicateView]
+    allowed_transitions: list[RequestState]
+
+
+class CitizenSearch(BaseModel):
+    """One way to find a citizen: a contact point, a document, a name or a reference."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phone: str | None = Field(default=None, min_length=3, max_length=40)
+    email: str | None = Field(default=None, min_length=3, max_length=254)
+    document: str | None = Field(default=None, min_length=3, max_length=20)
+    name: str | None = Field(default=None, min_length=2, max_length=120)
+    reference: str | None = Field(default=None, pattern=REFERENCE.pattern)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        given = [name for name, value in self if value is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of phone, email, document, name, reference")
+        return self
+
+
+class CitizenHit(BaseModel):
+    """A citizen a search found."""
+
+    citizen_id: str
+    display_name: str | None
+    district: str | None
+    languages: list[Language]
+    request_count: int
+
+
+class CitizenHits(BaseModel):
+    """What a citizen search found, in the caller's scope."""
+
+    items: list[CitizenHit]
+
+
+class ContactView(BaseModel):
+    """A contact point, unsealed for staff."""
+
+    kind: ContactKind
+    value: str
+    verified: bool
+
+
+class ConsentView(BaseModel):
+    """The latest answers a citizen gave about being contacted."""
+
+    purpose: str
+    channel: str
+    granted: bool
+    at: datetime
+
+
+class CitizenProfile(BaseModel):
+    """A citizen's profile; ``kind`` is ``identified`` once a contact point is verified."""
+
+    citizen_id: str
+    display_name: str | None
+    kind: Literal["identified", "provisional"]
+    district: str | None
+    neighbourhood: str | None
+    languages: list[Language]
+    contacts: list[ContactView]
+    consents: list[ConsentView]
+
+
+class CitizenView(BaseModel):
+    """The citizen 360 view: profile, every request, back-office answers."""
+
+    citizen: CitizenProfile
+    requests: list[WorklistItem]
+    snapshots: list[SnapshotView]
+    campaigns: list[dict[str, Any]]
+    answers: list[dict[str, Any]]
+
+
+@dataclass
+class _Queue:
+    """One key range of the worklist index: one group's queue, one state, one shard."""
+
+    pk: str
+    low: str
+    high: str
+    last: str
+    done: bool = False
+    started: bool = False
+    start: dict[str, Any] | None = None
+    buffer: deque[Item] = field(default_factory=deque)
+
+    def resume(self) -> None:
+        """Go on after ``last`` (the last item handed out), or from the range's start."""
+        if self.last:
+            reference = self.last.rsplit("#", 1)[-1]
+            self.start = {
+                "GSI2PK": self.pk,
+                "GSI2SK": self.last,
+                **keys.request(reference),
+            }
+
+    @property
+    def position(self) -> str | None:
+        """Where the next page starts; ``None`` once the range is used up."""
+        return None if self.done and not self.buffer else self.last
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """A worklist page's FilterExpression, its names and its values."""
+
+    expression: str | None
+    names: dict[str, str]
+    values: dict[str, Any]
+
+
+class Worklist:
+    """A group's requests, soonest due first, across its queues, states and shards.
+
+    The worklist index (GSI2) keys each request by ``QUEUE#<group>#<shard>`` and
+    ``<state>#<due time>#<reference>``, so one group is read as one key range per
+    (queue, state, shard): the group's own queue and its district or neighbourhood
+    branches in the caller's districts, each open state (or the one asked for), every
+    shard. The ranges' pages are merged by due time, and the cursor keeps where each
+    range stopped.
+
+    Read cost of a page: one ``Query`` per range (half a read unit at least, eventually
+    consistent, more once a range's items pass 4 KB); then one ``BatchGetItem`` of the
+    page's requests for the description and neighbourhood the index does not hold (each
+    item rounded up to 4 KB: half a unit each). The first page adds two reads per range
+    over every open state for the counts: a ``Query`` of the key range due before the
+    horizon (now plus the longest SLA's share still to spend once at risk), whose items
+    are judged one by one, and ``Select=COUNT`` of the range after it, all on time.
+    Later pages carry the counts in the cursor. Theme, district, channel, priority and
+    reference prefix are ``FilterExpression`` s: the items they drop are read and paid
+    for all the same. The SLA filter is a key range, narrowed exactly in code for
+    ``at_risk`` and ``on_time``. A group whose queues would take more than
+    :data:`MAX_QUEUE_READS` ranges (a whole city's neighbourhood branches) is refused
+    until a district narrows it.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        catalogue: Catalogue,
+        cursors: Cursors,
+        clock: Callable[[], datetime],
+        *,
+        shards: int,
+        near_fraction: float,
+        page_size: int,
+    ) -> None:
+        self._table = table
+        self._catalogue = catalogue
+        self._cursors = cursors
+        self._clock = clock
+        self._shards = shards
+        self._near = near_fraction
+        self._page_size = page_size
+        longest = max((theme.sla_hours for theme in catalogue.themes), default=24)
+        self._horizon = timedelta(hours=longest) * (1 - near_fraction)
+
+    def page(self, staff: Staff, query: WorklistQuery) -> WorklistPage:
+        """One page of the worklist ``query`` asks for; the filters are checked first."""
+        require_reader(staff)
+        group = self._group(staff, query)
+        self._check_filters(staff, query)
+        queues = self.queues(staff, group, query.district)
+        states = [query.state] if query.state else list(OPEN_STATES)
+        if len(queues) * len(OPEN_STATES) * self._shards > MAX_QUEUE_READS:
+            raise ValidationFailed(
+                "covers too many queues to read at once; choose a district",
+                field="district",
+            )
+        fingerprint = _fingerprint(staff, group, queues, query)
+        position = self._opened(query.cursor, fingerprint)
+        as_of = (
+            datetime.fromisoformat(position["as_of"])
+            if position
+            else self._clock().astimezone(UTC).replace(microsecond=0)
+        )
+        place = _place_filter(staff, query.district)
+        counts = (
+            SlaCounts.model_validate(position["counts"])
+            if position
+            else self.counts(queues, place, as_of)
+        )
+        ranges = self._ranges(queues, states, query.sla, as_of, position)
+        limit = query.limit or self._page_size
+        items = self._merged(ranges, _page_filter(place, query), query.sla, as_of, limit)
+        views = self._views(items, as_of, query.lang)
+        next_cursor = None
+        if any(r.position is not None for r in ranges):
+            next_cursor = self._cursors.seal(
+                _WORKLIST_CURSOR,
+                {
+                    "query": fingerprint,
+                    "as_of": as_of.isoformat(),
+                    "counts": counts.model_dump(),
+                    "positions": [r.position for r in ranges],
+                },
+            )
+        return WorklistPage(items=views, next_cursor=next_cursor, counts=counts)
+
+    def queues(self, staff: Staff, group: str, district: str | None) -> list[str]:
+        """The group's queue and those of its branches in the caller's (or one) district."""
+        found = [group]
+        for branch in self._catalogue.groups_under(group):
+            if branch.parent != group or not branch.code.startswith(f"{group}."):
+                continue
+            place = self._branch_district(branch.code)
+            if staff.covers_district(place) and district in (None, place):
+                found.append(branch.code)
+        return found
+
+    def counts(self, queues: Sequence[str], place: _Filters, as_of: datetime) -> SlaCounts:
+        """How many open requests of ``queues`` are on time, at risk and breached."""
+        counts = SlaCounts()
+        horizon = _key_time(as_of + self._horizon)
+        filters = _joined(place, _Filters("attribute_exists(sla_due_at)", {}, {}))
+        for queue in queues:
+            for state in OPEN_STATES:
+                for shard in range(self._shards):
+                    pk = f"QUEUE#{queue}#{shard}"
+                    s = state.value
+                    for item in self._all(pk, f"{s}#", f"{s}#{horizon}#~", filters):
+                        counts.add(self._sla_of(item, as_of))
+                    counts.on_time += self._count(pk, f"{s}#{horizon}#~", f"{s}#~", filters)
+        return counts
+
+    def _group(self, staff: Staff, query: WorklistQuery) -> str:
+        group = query.group or min(staff.groups, default=None)
+        if group is None:
+            raise ValidationFailed("is required: your account names no group", field="group")
+        try:
+            self._catalogue.group(group)
+        except NotFound:
+            raise ValidationFailed("is not a responsible group", field="group") from None
+        if not staff.covers_group(group):
+            raise Forbidden("this group is not one of yours")
+        return group
+
+    def _check_filters(self, staff: Staff, query: WorklistQuery) -> None:
+        if query.theme is not None:
+            try:
+                self._catalogue.theme(query.theme)
+            except ValidationFailed:
+                raise ValidationFailed("is not a theme of the catalogue", field="theme") from None
+        if query.district is not None:
+            if query.district not in {d.code for d in self._catalogue.districts}:
+                raise ValidationFailed("is not a district code", field="district")
+            staff.require_district(query.district)
+
+    def _branch_district(self, code: str) -> str:
+        place = code.rsplit(".", 1)[1]
+        if place.startswith("d"):
+            return place[1:]
+        return self._catalogue.district_of(place[1:])
+
+    def _opened(self, cursor: str | None, fingerprint: str) -> dict[str, Any] | None:
+        if cursor is None:
+            return None
+        position = self._cursors.open(_WORKLIST_CURSOR, cursor)
+        if position.get("query") != fingerprint:
+            raise MalformedInput("belongs to a worklist with other filters", field="cursor")
+        try:
+            datetime.fromisoformat(str(position["as_of"]))
+            SlaCounts.model_validate(position["counts"])
+            if not isinstance(position["positions"], list):
+                raise TypeError
+        except (KeyError, TypeError, ValueError):
+            raise MalformedInput("is not a cursor this list handed out", field="cursor") from None
+        return position
+
+    def _ranges(
+        self,
+        queues: Sequence[str],
+        states: Sequence[RequestState],
+        sla: SlaFilter | None,
+        as_of: datetime,
+        position: Mapping[str, Any] | None,
+    ) -> list[_Queue]:
+        stamp, horizon = _key_time(as_of), _key_time(as_of + self._horizon)
+        ranges: list[_Queue] = []
+        for queue in queues:
+            for state in states:
+                low, high = _bounds(state.value, sla, stamp, horizon)
+                for shard in range(self._shards):
+                    ranges.append(_Queue(pk=f"QUEUE#{queue}#{shard}", low=low, high=high, last=""))
+        if position is None:
+            return ranges
+        saved = position["positions"]
+        if len(saved) != len(ranges):
+            raise MalformedInput("belongs to a worklist with other filters", field="cursor")
+        for entry, last in zip(ranges, saved, strict=True):
+            if last is None:
+                entry.done = True
+            elif isinstance(last, str) and (not last or entry.low <= last <= entry.high):
+                entry.last = last
+                entry.resume()
+            else:
+                raise MalformedInput("is not a cursor this list handed out", field="cursor")
+        return ranges
+
+    def _merged(
+        self,
+        ranges: Sequence[_Queue],
+        filters: _Filters,
+        sla: SlaFilter | None,
+        as_of: datetime,
+        limit: int,
+    ) -> list[Item]:
+        first = min(limit, max(5, math.ceil(limit / max(len(ranges), 1)) + 1))
+
+        def keep(item: Item) -> bool:
+            return sla not in ("at_risk", "on_time") or self._sla_of(item, as_of) == sla
+
+        page: list[Item] = []
+        while len(page) < limit:
+            heads = [(r, self._head(r, filters, keep, first, limit)) for r in ranges]
+            waiting = [(r, item) for r, item in heads if item is not None]
+            if not waiting:
+                break
+            chosen, item = min(waiting, key=lambda pair: _order(pair[1]))
+            chosen.buffer.popleft()
+            chosen.last = str(item["GSI2SK"])
+            page.append(item)
+        return page
+
+    def _head(
+        self,
+        queue: _Queue,
+        filters: _Filters,
+        keep: Callable[[Item], bool],
+        first: int,
+        limit: int,
+    ) -> Item | None:
+        while not queue.buffer and not queue.done:
+            items, queue.start = self._table.query(
+                "GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high",
+                {":pk": queue.pk, ":low": queue.low, ":high": queue.high, **filters.values},
+                index="GSI2",
+                limit=limit if queue.started else first,
+                start=queue.start,
+                filter_expression=filters.expression,
+                names=filters.names or None,
+            )
+            queue.started = True
+            queue.buffer.extend(item for item in items if keep(item))
+            queue.done = queue.start is None
+        return queue.buffer[0] if queue.buffer else None
+
+    def _views(
+        self, items: Sequence[Item], as_of: datetime, language: Language
+    ) -> list[WorklistItem]:
+        extras = _request_extras(self._table, [str(i["reference"]) for i in items])
+        return [
+            worklist_item(
+                item,
+                extras.get(str(item["reference"]), {}),
+                catalogue=self._catalogue,
+                now=as_of,
+                near_fraction=self._near,
+                language=language,
+            )
+            for item in items
+        ]
+
+    def _sla_of(self, item: Item, as_of: datetime) -> SlaState:
+        return sla_state(
+            _time(item["created_at"]), _optional_time(item.get("sla_due_at")), as_of, self._near
+        )
+
+    def _count(self, pk: str, low: str, high: str, filters: _Filters) -> int:
+        return self._table.count(
+            "GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high",
+            {":pk": pk, ":low": low, ":high": high, **filters.values},
+            index="GSI2",
+            filter_expression=filters.expression,
+            names=filters.names or None,
+        )
+
+    def _all(self, pk: str, low: str, high: str, filters: _Filters) -> list[Item]:
+        found: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self._table.query(
+                "GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high",
+                {":pk": pk, ":low": low, ":high": high, **filters.values},
+                index="GSI2",
+                start=start,
+                filter_expression=filters.expression,
+                names=filters.names or None,
+            )
+            found.extend(items)
+            if start is None:
+                return found
+
+
+class DeskViews:
+    """The desk's read side: request detail, citizen search and the citizen 360 view."""
+
+    def __init__(
+        self,
+        *,
+        table: Table,
+        requests: RequestStore,
+        citizens: CitizenStore,
+        catalogue: Catalogue,
+        access_log: AccessLog,
+        clock: Callable[[], datetime],
+        near_fraction: float,
+    ) -> None:
+        self._table = table
+        self._requests = requests
+        self._citizens = citizens
+        self._catalogue = catalogue
+        self._access_log = access_log
+        self._clock = clock
+        self._near = near_fraction
+        self._system_names = {system.code: system.names for system in catalogue.systems}
+
+    def request_for(self, staff: Staff, reference: str) -> Request:
+        """The request ``reference``, if the caller may work on it (one ``GetItem``).
+
+        Raises
+        ------
+        ValidationFailed
+            When ``reference`` is not a reference.
+        NotFound
+            When no request has it.
+        Forbidden
+            When the caller's role or scope does not reach it.
+        """
+        require_reader(staff)
+        if not REFERENCE.match(reference):
+            raise ValidationFailed("is not a request reference", field="reference")
+        request = self._requests.get(reference)
+        if request is None:
+            raise NotFound("no request has this reference")
+        require_request_scope(staff, request)
+        return request
+
+    def request_detail(
+        self, staff: Staff, reference: str, language: Language = Language.CA
+    ) -> RequestDetail:
+        """Everything about one request.
+
+        Read cost: one ``GetItem`` of the request, one ``Query`` of its item collection
+        (its history), one ``BatchGetItem`` of the back-office snapshots that may hold
+        it (each system under each owner a snapshot can have), and, for a theme that
+        looks for duplicates, one ``Query`` per geohash cell around it (nine).
+        """
+        request = self.request_for(staff, reference)
+        now = self._clock()
+        history = self._requests.history(request.reference)
+        theme = self._theme(request.theme_code)
+        allowed = allowed_targets(theme.process, request.state) if theme else frozenset()
+        return RequestDetail(
+            request=self._request_view(request, history, now, language),
+            timeline=[_timeline_entry(entry) for entry in history],
+            snapshots=self._request_snapshots(request, theme, now, language),
+            duplicates=self._duplicates(request, theme),
+            allowed_transitions=[state for state in RequestState if state in allowed],
+        )
+
+    def search_citizens(self, staff: Staff, search: CitizenSearch) -> CitizenHits:
+        """The citizens ``search`` finds that the caller may see; each one is logged.
+
+        Read cost: by phone, email or document, one ``GetItem`` of the contact-point
+        index; by reference, one ``GetItem`` of the request; by name, one ``Query`` of
+        the name index per word and a ``GetItem`` of each profile it names. Then, for
+        each citizen found (at most 20), a consistent ``GetItem`` of the profile that
+        stands for it now (a merged citizen's survivor's), a ``Query`` of the citizen's
+        requests (GSI1), and one access record per citizen shown.
+        """
+        require_reader(staff)
+        found: dict[str, Citizen] = {}
+        for candidate in self._candidates(search)[:MAX_CITIZEN_HITS]:
+            citizen = self._citizens.resolve(candidate)
+            if citizen is not None:
+                found.setdefault(citizen.id, citizen)
+        hits: list[CitizenHit] = []
+        for citizen in found.values():
+            requests = self._citizen_requests(citizen.id)
+            if not citizen_in_scope(staff, citizen, _groups(requests)):
+                continue
+            hits.append(
+                CitizenHit(
+                    citizen_id=citizen.id,
+                    display_name=display_name(citizen),
+                    district=citizen.district_code,
+                    languages=[citizen.language],
+                    request_count=len(requests),
+                )
+            )
+        self._access_log.record_many(
+            staff,
+            [hit.citizen_id for hit in hits],
+            route=CITIZENS_ROUTE,
+            reason=AccessReason.SEARCH,
+        )
+        return CitizenHits(items=hits)
+
+    def citizen_for(self, staff: Staff, citizen_id: str) -> tuple[Citizen, list[Item]]:
+        """The citizen and their requests (GSI1 projections, newest first), if in scope.
+
+        A merged citizen's id gives the citizen it was merged into.
+        """
+        require_reader(staff)
+        if not _CITIZEN_ID.fullmatch(citizen_id):
+            raise ValidationFailed("is not a citizen id", field="citizen_id")
+        citizen = self._citizens.resolve(citizen_id)
+        if citizen is None:
+            raise NotFound("no citizen has this id")
+        requests = self._citizen_requests(citizen.id)
+        if not citizen_in_scope(staff, citizen, _groups(requests)):
+            raise Forbidden("this citizen is outside your districts and groups")
+        return citizen, requests
+
+    def citizen_360(
+        self, staff: Staff, citizen_id: str, language: Language = Language.CA
+    ) -> CitizenView:
+        """The citizen 360 view; the read is in the access log before anything is shown.
+
+        Read cost: one consistent ``GetItem`` of the profile (one more per merge it
+        follows), one ``Query`` of the citizen's
+        requests on GSI1 (every page), ``BatchGetItem`` s of their descriptions (a
+        hundred at a time), one ``Query`` of the citizen's snapshots; the access record
+        is one transaction of two items.
+        """
+        citizen, requests = self.citizen_for(staff, citizen_id)
+        self._access_log.record(staff, citizen.id, route=CITIZEN_ROUTE, reason=AccessReason.PROFILE)
+        now = self._clock()
+        extras = _request_extras(self._table, [str(r["reference"]) for r in requests])
+        items = [
+            worklist_item(
+                r,
+                extras.get(str(r["reference"]), {}),
+                catalogue=self._catalogue,
+                now=now,
+                near_fraction=self._near,
+                language=language,
+            )
+            for r in requests
+        ]
+        snapshots = [
+            self._snapshot_view(str(item["system"]), item, None, now, language)
+            for item in self._owned_snapshots(f"CITIZEN#{citizen.id}")
+        ]
+        return CitizenView(
+            citizen=_profile(citizen),
+            requests=items,
+            snapshots=snapshots,
+            campaigns=[],
+            answers=[],
+        )
+
+    def _candidates(self, search: CitizenSearch) -> list[str]:
+        if search.name is not None:
+            return [c.id for c in self._citizens.named(search.name, limit=MAX_CITIZEN_HITS)]
+        citizen_id: str | None = None
+        if search.reference is not None:
+            request = self._requests.get(search.reference)
+            citizen_id = request.citizen_id if request else None
+        else:
+            match = self._citizens.find(_contact_point(search))
+            citizen_id = match.citizen_id if match else None
+        return [citizen_id] if citizen_id else []
+
+    def _citizen_requests(self, citizen_id: str) -> list[Item]:
+        found: list[Item] = []
+        start: dict[str, Any] | None = None
+        while len(found) < MAX_CITIZEN_REQUESTS:
+            items, start = self._table.query(
+                "GSI1PK = :pk AND begins_with(GSI1SK, :kind)",
+                {":pk": f"CITIZEN#{citizen_id}", ":kind": "REQUEST#"},
+                index="GSI1",
+                forward=False,
+                start=start,
+            )
+            found.extend(items)
+            if start is None:
+                break
+        return found[:MAX_CITIZEN_REQUESTS]
+
+    def _theme(self, code: str | None) -> Theme | None:
+        if code is None:
+            return None
+        try:
+            return self._catalogue.theme(code)
+        except ValidationFailed:
+            return None
+
+    def _request_view(
+        self, request: Request, history: Sequence[Interaction], now: datetime, language: Language
+    ) -> RequestView:
+        location = request.location
+        summary = worklist_item(
+            _request_item(request),
+            {"description": request.description, "location": _location_item(location)},
+            catalogue=self._catalogue,
+            now=now,
+            near_fraction=self._near,
+            language=language,
+        )
+        attachments = [
+            AttachmentView.model_validate(a.model_dump())
+            for entry in history
+            for a in entry.attachments
+        ]
+        return RequestView(
+            **summary.model_dump(),
+            description=request.description,
+            citizen_id=request.citizen_id,
+            language=request.language,
+            response_channel=request.response_channel.value,
+            location=_location_view(location) if location else None,
+            attachments=attachments,
+        )
+
+    def _request_snapshots(
+        self, request: Request, theme: Theme | None, now: datetime, language: Language
+    ) -> list[SnapshotView]:
+        systems = list(
+            dict.fromkeys([*(theme.back_office_systems if theme else ()), *request.backoffice])
+        )
+        if not systems:
+            return []
+        owners = _snapshot_owners(request)
+        found: dict[str, Item] = {}
+        for item in self._table.batch_get(
+            [keys.snapshot(owner, system) for owner in owners for system in systems]
+        ):
+            system = str(item["system"])
+            if system not in found or str(item["fetched_at"]) > str(found[system]["fetched_at"]):
+                found[system] = item
+        return [
+            self._snapshot_view(
+                system, found.get(system), request.backoffice.get(system), now, language
+            )
+            for system in systems
+        ]
+
+    def _owned_snapshots(self, owner: str) -> list[Item]:
+        items, _ = self._table.query(
+            "PK = :pk AND begins_with(SK, :kind)", {":pk": owner, ":kind": "SNAPSHOT#"}
+        )
+        return items
+
+    def _snapshot_view(
+        self,
+        system: str,
+        item: Item | None,
+        status: SystemStatus | None,
+        now: datetime,
+        language: Language,
+    ) -> SnapshotView:
+        label = self._system_names.get(system)
+        fetched = _optional_time(item.get("fetched_at")) if item else None
+        if fetched is None and status is not None:
+            fetched = status.fetched_at
+        available = status.available if status is not None else item is not None
+        return SnapshotView(
+            system=system,
+            name=label.in_(language) if label else system,
+            status=(str(item["status"]) if item else None) or (status.status if status else None),
+            fetched_at=fetched,
+            age_s=int((now - fetched).total_seconds()) if fetched else None,
+            available=available,
+            data=dict(item.get("data") or {}) if item else {},
+        )
+
+    def _duplicates(self, request: Request, theme: Theme | None) -> list[DuplicateView]:
+        found: dict[str, DuplicateView] = {}
+        here = _point(request.location)
+        if theme and theme.duplicate_radius_m and here and request.theme_code:
+            radius = theme.duplicate_radius_m
+            window = timedelta(days=theme.duplicate_window_days or 30)
+            cells = cells_covering(here.latitude, here.longitude, radius, geo_precision(radius))
+            for item in self._requests.near(theme.code, cells, request.created_at - window):
+                there = _point_of(item.get("location"))
+                if item["reference"] == request.reference or there is None:
+                    continue
+                distance = distance_m(here, there)
+                received = _time(item["created_at"])
+                if distance <= radius and received <= request.created_at + window:
+                    found[str(item["reference"])] = DuplicateView(
+                        reference=str(item["reference"]),
+                        state=RequestState(item["state"]),
+                        distance_m=round(distance, 1),
+                        received_at=received,
+                    )
+        original = request.duplicate_of
+        if original and original not in found:
+            other = self._requests.get(original)
+            if other is not None:
+                there = _point(other.location)
+                found[original] = DuplicateView(
+                    reference=original,
+                    state=other.state,
+                    distance_m=round(distance_m(here, there), 1) if here and there else None,
+                    received_at=other.created_at,
+                )
+        return sorted(found.values(), key=lambda d: (d.distance_m is None, d.distance_m or 0.0))
+
+
+def worklist_item(
+    item: Mapping[str, Any],
+    extra: Mapping[str, Any],
+    *,
+    catalogue: Catalogue,
+    now: datetime,
+    near_fraction: float,
+    language: Language,
+) -> WorklistItem:
+    """A worklist row from an index projection and the request's description and place."""
+    theme_code = item.get("theme_code")
+    created = _time(item["created_at"])
+    due = _optional_time(item.get("sla_due_at"))
+    location = extra.get("location") or {}
+    return WorklistItem(
+        reference=str(item["reference"]),
+        theme=theme_code,
+        theme_name=_theme_name(catalogue, theme_code, language),
+        state=RequestState(item["state"]),
+        channel=InputChannel(item["input_channel"]),
+        district=item.get("district_code"),
+        neighbourhood=location.get("neighbourhood_code"),
+        priority=Priority(item.get("priority") or Priority.NORMAL),
+        group=str(item["responsible_group"]),
+        due_at=due,
+        sla=sla_state(created, due, now, near_fraction),
+        received_at=created,
+        summary=str(extra.get("description") or "")[:SUMMARY_LENGTH],
+    )
+
+
+def display_name(citizen: Citizen) -> str | None:
+    """The name staff call a citizen by, if the city knows one."""
+    name = " ".join(part for part in (citizen.given_name, citizen.family_names) if part)
+    return name or None
+
+
+def _profile(citizen: Citizen) -> CitizenProfile:
+    return CitizenProfile(
+        citizen_id=citizen.id,
+        display_name=display_name(citizen),
+        kind="identified" if citizen.identified else "provisional",
+        district=citizen.district_code,
+        neighbourhood=citizen.neighbourhood_code,
+        languages=[citizen.language],
+        contacts=[
+            ContactView(kind=p.kind, value=p.value, verified=p.verified)
+            for p in citizen.contact_points
+        ],
+        consents=[
+            ConsentView(
+                purpose=c.purpose.value, channel=c.channel, granted=c.granted, at=c.recorded_at
+            )
+            for c in citizen.consents
+        ],
+    )
+
+
+def _contact_point(search: CitizenSearch) -> ContactPoint:
+    if search.phone is not None:
+        return ContactPoint(kind=ContactKind.PHONE, value=search.phone)
+    if search.email is not None:
+        return ContactPoint(kind=ContactKind.EMAIL, value=search.email)
+    return ContactPoint(kind=ContactKind.DOCUMENT, value=str(search.document))
+
+
+def _timeline_entry(entry: Interaction) -> TimelineEntry:
+    kind = _TIMELINE_KINDS.get(entry.kind.value, "system")
+    if kind == "note" and entry.actor == "system":
+        kind = "system"
+    return TimelineEntry(
+        at=entry.at,
+        kind=kind,
+        channel=str(entry.channel),
+        actor=entry.actor,
+        text=entry.text,
+        from_state=entry.from_state,
+        to_state=entry.to_state,
+        reason=entry.reason,
+    )
+
+
+def _request_item(request: Request) -> dict[str, Any]:
+    """A request in the shape of its index projection."""
+    return {
+        "reference": request.reference,
+        "theme_code": request.theme_code,
+        "state": request.state.value,
+        "input_channel": request.input_channel.value,
+        "district_code": _district(request),
+        "priority": request.priority.value,
+        "responsible_group": request.responsible_group,
+        "sla_due_at": request.sla_due_at.isoformat() if request.sla_due_at else None,
+        "created_at": request.created_at.isoformat(),
+    }
+
+
+def _request_extras(table: Table, references: Sequence[str]) -> dict[str, Item]:
+    """Each request's description and location, which the indexes do not hold."""
+    extras: dict[str, Item] = {}
+    for start in range(0, len(references), _BATCH):
+        chunk = references[start : start + _BATCH]
+        for item in table.batch_get([keys.request(r) for r in chunk], attributes=_ITEM_VIEW):
+            extras[str(item["reference"])] = item
+    return extras
+
+
+def _location_item(location: Location | None) -> dict[str, Any]:
+    return location.model_dump(exclude_none=True) if location else {}
+
+
+def _location_view(location: Location) -> LocationView:
+    return LocationView(
+        lat=location.latitude,
+        lon=location.longitude,
+        address=location.address,
+        district=location.district_code,
+        neighbourhood=location.neighbourhood_code,
+    )
+
+
+def _snapshot_owners(request: Request) -> list[str]:
+    """Every owner a snapshot about ``request`` may be kept under (see the workflow)."""
+    owners = [f"REQUEST#{request.reference}"]
+    here = _point(request.location)
+    place = f"PLACE#{encode(here.latitude, here.longitude, _SNAPSHOT_CELL)}" if here else None
+    if place:
+        owners.append(place)
+    if request.citizen_id:
+        owners.append(f"CITIZEN#{request.citizen_id}")
+        if place:
+            owners.append(f"CITIZEN#{request.citizen_id}#{place}")
+    return owners
+
+
+def _theme_name(catalogue: Catalogue, code: str | None, language: Language) -> str | None:
+    if code is None:
+        return None
+    try:
+        theme = catalogue.theme(code)
+    except ValidationFailed:
+        return None
+    return f"{theme.element.in_(language)} · {theme.detail.in_(language)}"
+
+
+def _district(request: Request) -> str | None:
+    return request.location.district_code if request.location else None
+
+
+def _groups(requests: Iterable[Item]) -> set[str]:
+    return {str(r["responsible_group"]) for r in requests if r.get("responsible_group")}
+
+
+def _point(location: Location | None) -> Point | None:
+    if location is None or location.latitude is None or location.longitude is None:
+        return None
+    return Point(location.latitude, location.longitude)
+
+
+def _point_of(location: Any) -> Point | None:
+    if not isinstance(location, dict):
+        return None
+    if location.get("latitude") is None or location.get("longitude") is None:
+        return None
+    return Point(float(location["latitude"]), float(location["longitude"]))
+
+
+def _time(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value)).astimezone(UTC)
+
+
+def _optional_time(value: Any) -> datetime | None:
+    return _time(value) if value else None
+
+
+def _key_time(at: datetime) -> str:
+    """A time as the index keys hold it (``datetime.isoformat`` in UTC)."""
+    return at.astimezone(UTC).isoformat()
+
+
+def _order(item: Item) -> str:
+    """The part of a worklist key that sorts by due time: ``<due>#<reference>``."""
+    return str(item["GSI2SK"]).split("#", 1)[1]
+
+
+def _bounds(state: str, sla: SlaFilter | None, stamp: str, horizon: str) -> tuple[str, str]:
+    """The key range of one state, narrowed to the SLA filter's due times."""
+    if sla == "breached":
+        return f"{state}#", f"{state}#{stamp}#{_KEY_END}"
+    if sla == "at_risk":
+        return f"{state}#{stamp}#{_KEY_END}", f"{state}#{horizon}#{_KEY_END}"
+    if sla == "on_time":
+        return f"{state}#{stamp}#{_KEY_END}", f"{state}#{_KEY_END}"
+    return f"{state}#", f"{state}#{_KEY_END}"
+
+
+def _place_filter(staff: Staff, district: str | None) -> _Filters:
+    if district is not None:
+        return _Filters(
+            "#district = :district", {"#district": "district_code"}, {":district": district}
+        )
+    if staff.whole_city:
+        return _Filters(None, {}, {})
+    names = {"#district": "district_code"}
+    codes = sorted(staff.districts)
+    if not codes:
+        return _Filters("attribute_not_exists(#district)", names, {})
+    values = {f":d{i}": code for i, code in enumerate(codes)}
+    expression = f"(attribute_not_exists(#district) OR #district IN ({', '.join(values)}))"
+    return _Filters(expression, names, values)
+
+
+def _page_filter(place: _Filters, query: WorklistQuery) -> _Filters:
+    parts: list[_Filters] = [place]
+    if query.theme is not None:
+        parts.append(_Filters("#theme = :theme", {"#theme": "theme_code"}, {":theme": query.theme}))
+    if query.channel is not None:
+        parts.append(
+            _Filters(
+                "#channel = :channel",
+                {"#channel": "input_channel"},
+                {":channel": query.channel.value},
+            )
+        )
+    if query.priority is not None:
+        parts.append(
+            _Filters(
+                "#priority = :priority",
+                {"#priority": "priority"},
+                {":priority": query.priority.value},
+            )
+        )
+    if query.q is not None:
+        parts.append(
+            _Filters(
+                "begins_with(#reference, :q)", {"#reference": "reference"}, {":q": query.q.upper()}
+            )
+        )
+    if query.sla is not None:
+        parts.append(_Filters("attribute_exists(sla_due_at)", {}, {}))
+    return _joined(*parts)
+
+
+def _joined(*parts: _Filters) -> _Filters:
+    expressions = [p.expression for p in parts if p.expression]
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for part in parts:
+        names.update(part.names)
+        values.update(part.values)
+    return _Filters(" AND ".join(expressions) or None, names, values)
+
+
+def _fingerprint(staff: Staff, group: str, queues: Sequence[str], query: WorklistQuery) -> str:
+    filters = query.model_dump(mode="json", exclude={"cursor", "limit", "lang"})
+    text = json.dumps(
+        {"user": staff.user_id, "group": group, "queues": list(queues), "filters": filters},
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

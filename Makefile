@@ -42,13 +42,42 @@ SAM_PYTHON := 3.11
 export UV_PYTHON_DOWNLOADS ?= never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: test install uv lint validate bench run build build-FinestraLayer clean
+# The desktop (desktop/): npm packages exactly as package-lock.json pins them, the
+# production build in desktop/dist/, and Debian's Chromium for its browser tests.
+DESKTOP := desktop
+NPM ?= npm
+NPM_STAMP := $(DESKTOP)/node_modules/.package-lock.json
+DESKTOP_BUILT := $(DESKTOP)/dist/index.html
+DESKTOP_SOURCES := $(shell find $(DESKTOP)/src $(DESKTOP)/public -type f 2>/dev/null) \
+	$(DESKTOP)/index.html $(DESKTOP)/vite.config.ts $(DESKTOP)/tsconfig.json
+CHROMIUM ?= /usr/bin/chromium
 
-test: install lint validate
+.PHONY: test install uv lint validate bench run build build-FinestraLayer clean \
+	desktop desktop-test browser
+
+test: install lint validate desktop-test browser
 	$(PYTEST)
 
-install: uv $(SAM_STAMP)
+install: uv $(SAM_STAMP) desktop
 	$(UV) sync --frozen
+
+desktop: $(DESKTOP_BUILT)
+
+$(NPM_STAMP): $(DESKTOP)/package-lock.json $(DESKTOP)/package.json
+	cd $(DESKTOP) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DESKTOP_BUILT): $(NPM_STAMP) $(DESKTOP_SOURCES)
+	cd $(DESKTOP) && $(NPM) run --silent build
+
+# The desktop's lint, type check and unit tests, then its browser tests against a mock
+# of the desk API; tests/browser/ runs the same browser tests against the local stack.
+desktop-test: desktop browser
+	cd $(DESKTOP) && $(NPM) run --silent lint && $(NPM) run --silent test
+	cd $(DESKTOP) && CHROMIUM=$(CHROMIUM) $(NPM) run --silent e2e
+
+browser:
+	CHROMIUM=$(CHROMIUM) bash $(DESKTOP)/scripts/ensure-chromium.sh
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || \
@@ -106,5 +135,6 @@ build-FinestraLayer:
 # Removes what builds and checks leave behind; the two environments stay.
 clean:
 	rm -rf .aws-sam $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache
-	find . \( -path ./.git -o -path ./.venv -o -path ./$(VENV_SAM) -o -path ./node_modules \) \
+	rm -rf $(DESKTOP)/dist
+	find . \( -path ./.git -o -path ./.venv -o -path ./$(VENV_SAM) -o -path ./$(DESKTOP)/node_modules \) \
 		-prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

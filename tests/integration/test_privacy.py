@@ -129,6 +129,7 @@ def test_no_log_line_or_metric_carries_what_a_citizen_sent(
         "voice_intake",
         "social_webhook",
         "citizen_api",
+        "desk_api",
     }, "every handler logged, so the search means something"
     assert {e.get("message") for e in written} >= {"Message refused", "Message accepted"}
     assert leaked == []

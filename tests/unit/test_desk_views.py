@@ -350,6 +350,8 @@ def test_the_worklist_is_refused_outside_the_callers_groups_and_districts(
         desk.worklist.page(staff(), WorklistQuery(group="lighting"))
     with pytest.raises(Forbidden, match="districts"):
         desk.worklist.page(staff(), WorklistQuery(group="paving", district="7"))
+    with pytest.raises(Forbidden, match="districts"):
+        desk.worklist.page(staff(), WorklistQuery(group="paving.d7"))
     with pytest.raises(Forbidden, match="role"):
         desk.worklist.page(staff(roles="[campaign_manager]"), WorklistQuery(group="paving"))
 

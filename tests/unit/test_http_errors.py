@@ -37,4 +37,4 @@ def test_a_refusal_answers_the_status_of_its_kind(error: FinestraError, status: 
 
 def test_a_storage_conflict_is_a_409() -> None:
     assert issubclass(TransactionConflict, Conflict)
-    assert to_response(TransactionConflict("a write lost a race"), obs).status_code == 409
+    assert to_response(TransactionConflict(["ConditionalCheckFailed"]), obs).status_code == 409

@@ -41,6 +41,8 @@ sends a second acknowledgement.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import random
 import string
@@ -49,11 +51,15 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
 
+import boto3
+from botocore.config import Config
 from ulid import ULID
 
 from finestra.domain.acknowledgement import acknowledgement
@@ -123,6 +129,11 @@ MIN_REQUESTS: Final = 200
 """Enough for every theme, channel and state to occur at least once."""
 
 BATCH_SIZE: Final = 25
+WRITER_CONFIG: Final = Config(parameter_validation=False, retries={"mode": "standard"})
+"""The seeding client: the items are the stores' own, so botocore need not check them."""
+CHUNK_SIZE: Final = 1000
+"""Items a writer process is handed at a time."""
+LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_ATTEMPTS: Final = 8
 NEAR_FRACTION: Final = 0.9
 """The share of an SLA spent that the SLA watch calls about to breach (its default)."""
@@ -1140,6 +1151,8 @@ _Step = tuple[RequestState, bool]
 
 REPLY_PERCENT: Final = 8
 """Of the requests answered by SMS or email, those whose citizen replied to the answer."""
+NOTE_PERCENT: Final = 10
+"""Of the requests planned or put in resolution, those staff wrote a note on."""
 
 
 @dataclass
@@ -1198,7 +1211,9 @@ class _History:
         self.updates += 1
 
     def answer(self, at: datetime) -> None:
+        """The answer a member of staff sent from the desk, which lowers the reply flag."""
         request = self.request
+        self.flags.discard(CITIZEN_REPLIED)
         self.add(
             at,
             InteractionKind.OUTBOUND_MESSAGE,
@@ -1275,10 +1290,7 @@ def _acknowledge(history: _History, at: datetime, tracking_url: str | None) -> d
 def _work(history: _History, steps: Sequence[_Step], start: datetime, end: datetime) -> None:
     """Staff notes, state changes, a citizen's reply and the answer, in time order."""
     rng = history.drawing.rng
-    answered = history.request.response_channel not in (
-        ResponseChannel.NONE,
-        ResponseChannel.IMMEDIATE,
-    )
+    answered = history.request.response_channel in (ResponseChannel.SMS, ResponseChannel.EMAIL)
     times = _times(rng, start, end, len(steps))
     if steps and steps[-1][0] in FINAL_STATES:
         times[-1] = end
@@ -1291,7 +1303,7 @@ def _work(history: _History, steps: Sequence[_Step], start: datetime, end: datet
         if there is S.CLOSED and answered:
             history.answer(at - timedelta(seconds=rng.uniform(30, 300)))
         history.change(at, here, there)
-        if there in (S.PLANNED, S.IN_RESOLUTION) and _chance(rng, 20):
+        if there in (S.PLANNED, S.IN_RESOLUTION) and _chance(rng, NOTE_PERCENT):
             note_at = min(at + timedelta(minutes=rng.uniform(5, 90)), end)
             history.add(
                 note_at, InteractionKind.NOTE, "internal", history.staff(), text=rng.choice(_NOTES)
@@ -1641,8 +1653,43 @@ def report_of(city: DemoCity, catalogue: Catalogue, *, items: int, elapsed_s: fl
     )
 
 
+def _writer_endpoint(client: Any) -> str:
+    """The moto server a writer process reaches ``client``'s table on."""
+    url = str(client.meta.endpoint_url)
+    if urlsplit(url).hostname not in LOOPBACK:
+        raise ValueError("writer processes write to the local stack's moto server only")
+    return url
+
+
+def _write_chunk(endpoint: str, region: str, table: str, items: list[Item]) -> int:
+    """Write ``items`` from a writer process, with a client of its own on ``endpoint``."""
+    client = boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials
+        config=WRITER_CONFIG,
+    )
+    write_items(client, table, items)
+    return len(items)
+
+
+def _write_apart(client: Any, table: str, items: Sequence[Item], pool: ProcessPoolExecutor) -> None:
+    endpoint, region = _writer_endpoint(client), str(client.meta.region_name)
+    chunks = [list(items[i : i + CHUNK_SIZE]) for i in range(0, len(items), CHUNK_SIZE)]
+    futures = [pool.submit(_write_chunk, endpoint, region, table, chunk) for chunk in chunks]
+    written = sum(future.result() for future in futures)
+    if written != len(items):
+        raise RuntimeError("the writer processes wrote less than the demo city")
+
+
+def _ready() -> bool:
+    return True
+
+
 def seed_city(
-    clients: Callable[[str], Any],
+    clients: Callable[..., Any],
     *,
     table: str,
     contact_key_secret: str,
@@ -1653,6 +1700,7 @@ def seed_city(
     queue_shards: int = 4,
     triage_group: str = "triage",
     tracking_url: str | None = None,
+    writers: int = 0,
     sleep: Callable[[float], None] = time.sleep,
     timer: Callable[[], float] = time.perf_counter,
 ) -> CityReport:
@@ -1661,7 +1709,8 @@ def seed_city(
     Parameters
     ----------
     clients
-        Builds a boto3 client for a service (``Stack.client``).
+        Builds a boto3 client for a service, with a botocore ``config`` when given one
+        (``Stack.client``).
     table
         The one table's name; it must be empty, since the writes are unconditional.
     contact_key_secret
@@ -1675,44 +1724,68 @@ def seed_city(
     city_code, queue_shards, triage_group, tracking_url
         What the functions are configured with (``FINESTRA_CITY_CODE``,
         ``FINESTRA_QUEUE_SHARDS``, ``FINESTRA_TRIAGE_GROUP``, ``FINESTRA_TRACKING_URL``).
+    writers
+        Processes that write the items, so that the writing runs beside a moto server
+        in this process rather than taking turns with it; 0 writes from this process.
+        Writers need the client's endpoint to be a moto server on loopback.
     sleep, timer
-        The wait between retries and the clock the time taken is measured with.
+        The wait between retries (in this process) and the clock the time is taken by.
 
     Returns
     -------
     CityReport
         What was written and how long it took.
 
+    Raises
+    ------
+    ValueError
+        When writers are asked for and the endpoint is not on loopback.
+
     Examples
     --------
     >>> report = seed_city(  # doctest: +SKIP
     ...     stack.client,
-    ...     table="FinestraTable",
+    ...     table=stack.environment["FINESTRA_TABLE"],
     ...     contact_key_secret=stack.environment["FINESTRA_CONTACT_KEY_SECRET"],
     ...     config_dir=stack.config_dir,
     ...     now=datetime.now(UTC),
     ...     size=CitySize.from_env(),
+    ...     writers=1,
     ... )
     >>> print("\\n".join(report.lines()))  # doctest: +SKIP
     """
     started = timer()
-    secret = clients("secretsmanager").get_secret_value(SecretId=contact_key_secret)
-    vault = ContactVault(str(secret["SecretString"]).encode())
-    dynamodb = clients("dynamodb")
-    catalogue = Catalogue.load(config_dir)
-    city = plan_city(
-        catalogue,
-        size=size,
-        now=now,
-        city_code=city_code,
-        triage_group=triage_group,
-        tracking_url=tracking_url,
-    )
-    stores = Table(dynamodb, table)
-    items = city_items(
-        city,
-        citizens=CitizenStore(stores, vault),
-        requests=RequestStore(stores, shards=queue_shards),
-    )
-    write_items(dynamodb, table, items, sleep)
+    dynamodb = clients("dynamodb", config=WRITER_CONFIG)
+    with contextlib.ExitStack() as running:
+        pool: ProcessPoolExecutor | None = None
+        warming: list[Future[bool]] = []
+        if writers:
+            _writer_endpoint(dynamodb)
+            context = multiprocessing.get_context("spawn")
+            pool = running.enter_context(ProcessPoolExecutor(writers, mp_context=context))
+            # The writers start while the city is drawn.
+            warming = [pool.submit(_ready) for _ in range(writers)]
+        secret = clients("secretsmanager").get_secret_value(SecretId=contact_key_secret)
+        vault = ContactVault(str(secret["SecretString"]).encode())
+        catalogue = Catalogue.load(config_dir)
+        city = plan_city(
+            catalogue,
+            size=size,
+            now=now,
+            city_code=city_code,
+            triage_group=triage_group,
+            tracking_url=tracking_url,
+        )
+        stores = Table(dynamodb, table)
+        items = city_items(
+            city,
+            citizens=CitizenStore(stores, vault),
+            requests=RequestStore(stores, shards=queue_shards),
+        )
+        if pool is None:
+            write_items(dynamodb, table, items, sleep)
+        else:
+            for future in warming:
+                future.result()
+            _write_apart(dynamodb, table, items, pool)
     return report_of(city, catalogue, items=len(items), elapsed_s=timer() - started)

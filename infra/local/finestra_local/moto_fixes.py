@@ -1,4 +1,4 @@
-"""Two corrections to moto 5.2.5 that the local stack and the tests need at scale.
+"""Three corrections to moto 5.2.5 that the local stack and the tests need at scale.
 
 ``BackendDict._create_account_specific_backend`` runs on every access to a service's
 backend and checks ``self not in BackendDict._instances``: a membership test on a list
@@ -12,12 +12,15 @@ by identity, which is what the list is for. It has not been reported upstream ye
 import copy
 import inspect
 import threading
-from typing import Any
+from typing import Any, Final
 
 from moto.core import base_backend
 from moto.core.base_backend import AccountSpecificBackend, BackendDict
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb.models.utilities import bytesize
 
 _SLOW_CHECK = "if self not in BackendDict._instances"
 _applied = threading.Lock()
@@ -87,12 +90,33 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
         _sharing.active = False
 
 
+# The third correction: an item's attributes are kept in a dict that checks the 400 KB
+# limit on every insertion by measuring the whole item again, so building an item of n
+# attributes measures it n times. Building it measures it once: the sizes only add up,
+# so the whole item is over the limit exactly when some insertion would have been.
+
+
+def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: Any) -> None:
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > _ITEM_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict()
+    dict.update(self.attrs, values)
+
+
+_ITEM_LIMIT: Final = 405000
+"""Moto's own limit, between the 409 and 410 KB that DynamoDB was measured to accept."""
+
+
 def apply() -> None:
-    """Apply both corrections, once per process."""
+    """Apply the corrections, once per process."""
     global _done  # noqa: PLW0603 - one process-wide switch
     with _applied:
         if not _done:
             BackendDict._create_account_specific_backend = _create_account_specific_backend  # type: ignore[method-assign]
             StreamShard.__deepcopy__ = _shard_deepcopy  # type: ignore[attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+            Item.__init__ = _item_init  # type: ignore[method-assign]
             _done = True

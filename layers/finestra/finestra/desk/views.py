@@ -488,9 +488,10 @@ class Worklist:
                 for shard in range(self._shards):
                     pk = f"QUEUE#{queue}#{shard}"
                     s = state.value
-                    for item in self._all(pk, f"{s}#", f"{s}#{horizon}#~", filters):
+                    end = f"{s}#{horizon}#{_KEY_END}"
+                    for item in self._all(pk, f"{s}#", end, filters):
                         counts.add(self._sla_of(item, as_of))
-                    counts.on_time += self._count(pk, f"{s}#{horizon}#~", f"{s}#~", filters)
+                    counts.on_time += self._count(pk, end, f"{s}#{_KEY_END}", filters)
         return counts
 
     def _group(self, staff: Staff, query: WorklistQuery) -> str:
@@ -503,6 +504,8 @@ class Worklist:
             raise ValidationFailed("is not a responsible group", field="group") from None
         if not staff.covers_group(group):
             raise Forbidden("this group is not one of yours")
+        if "." in group:
+            staff.require_district(self._branch_district(group))
         return group
 
     def _check_filters(self, staff: Staff, query: WorklistQuery) -> None:

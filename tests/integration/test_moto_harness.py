@@ -488,3 +488,126 @@ def test_the_moto_correction_is_still_needed_and_keeps_one_backend_per_account()
     sqs_backends["123456789012"]
     registered = [d for d in BackendDict._instances if d is sqs_backends]  # type: ignore[misc]
     assert len(registered) == 1
+
+
+def test_a_failed_transaction_puts_back_only_the_items_it_named() -> None:
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models import dynamodb_backends
+
+    from finestra_local import moto_fixes
+
+    moto_fixes.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        client.create_table(
+            TableName="T",
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        for name in ("kept", "updated", "deleted"):
+            client.put_item(
+                TableName="T", Item={"PK": {"S": name}, "SK": {"S": "x"}, "v": {"N": "1"}}
+            )
+        backend = dynamodb_backends["123456789012"]["eu-west-1"]
+        table = backend.tables["T"]
+        records = len(table.stream_shard.items)
+
+        with pytest.raises(client.exceptions.TransactionCanceledException):
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": "T", "Item": {"PK": {"S": "new"}, "SK": {"S": "x"}}}},
+                    {
+                        "Update": {
+                            "TableName": "T",
+                            "Key": {"PK": {"S": "updated"}, "SK": {"S": "x"}},
+                            "UpdateExpression": "SET v = :two",
+                            "ExpressionAttributeValues": {":two": {"N": "2"}},
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": "T",
+                            "Key": {"PK": {"S": "deleted"}, "SK": {"S": "x"}},
+                        }
+                    },
+                    {
+                        "ConditionCheck": {
+                            "TableName": "T",
+                            "Key": {"PK": {"S": "kept"}, "SK": {"S": "x"}},
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                ]
+            )
+
+        items = client.scan(TableName="T")["Items"]
+        assert backend.tables["T"] is table, "the table was replaced by a whole copy"
+        assert sorted((i["PK"]["S"], i["v"]["N"]) for i in items) == [
+            ("deleted", "1"),
+            ("kept", "1"),
+            ("updated", "1"),
+        ]
+        assert len(table.stream_shard.items) == records
+
+
+def test_an_index_query_sees_every_write_made_before_it() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from finestra_local import moto_fixes
+
+    moto_fixes.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        client.create_table(
+            TableName="T",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "Q", "AttributeType": "S"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "ByQ",
+                    "KeySchema": [{"AttributeName": "Q", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+
+        def members(queue: str) -> list[str]:
+            found = client.query(
+                TableName="T",
+                IndexName="ByQ",
+                KeyConditionExpression="Q = :q",
+                ExpressionAttributeValues={":q": {"S": queue}},
+            )["Items"]
+            return sorted(item["PK"]["S"] for item in found)
+
+        for name in ("a", "b", "c"):
+            client.put_item(TableName="T", Item={"PK": {"S": name}, "Q": {"S": "one"}})
+        before = members("one")
+        client.update_item(
+            TableName="T",
+            Key={"PK": {"S": "b"}},
+            UpdateExpression="SET Q = :two",
+            ExpressionAttributeValues={":two": {"S": "two"}},
+        )
+        client.delete_item(TableName="T", Key={"PK": {"S": "c"}})
+        client.put_item(TableName="T", Item={"PK": {"S": "d"}, "Q": {"S": "two"}})
+
+        assert before == ["a", "b", "c"]
+        assert members("one") == ["a"]
+        assert members("two") == ["b", "d"]
+        assert members("three") == []

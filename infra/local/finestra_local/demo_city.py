@@ -32,26 +32,33 @@ beyond moto. Emails are at ``example.org``; document ids start ``99`` (DNI) or `
 Items are built by :class:`~finestra.storage.citizens.CitizenStore` and
 :class:`~finestra.storage.requests.RequestStore` (contact points hashed and sealed with
 the ``ContactKeySecret``) and written with unconditional ``BatchWriteItem``, 25 at a
-time, which only an empty table makes safe. The stack seeds before its stream pollers
-start: they read from ``LATEST``, which moto places after every record already in the
-shard, so no seeded request starts a workflow. Should one start all the same, a seeded
-request is already routed and acknowledged, so the workflow neither routes it again nor
-sends a second acknowledgement.
+time, which only an empty table makes safe. Moto's server runs inside the stack's
+process, where the code that sends the items would take turns with the server that
+stores them, so the stack hands the items to a writer process of their own
+(``writer_process=True``). The default city is about 25,000 items.
+
+The stack seeds before its stream pollers start: they read from ``LATEST``, which moto
+places after every record already in the shard, so no seeded request starts a
+workflow. The workflow starter's filter takes every inserted request, whatever its
+state, so a seeded request cannot be kept out by its state; should a workflow start
+all the same, the request is already routed and acknowledged, so it is neither routed
+again nor acknowledged twice.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
+import pickle
 import random
 import string
+import subprocess
+import sys
 import time
 import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -114,8 +121,10 @@ __all__ = [
     "counter_item",
     "interaction_item",
     "plan_city",
+    "report_of",
     "request_item",
     "seed_city",
+    "write_items",
 ]
 
 T = TypeVar("T")
@@ -125,14 +134,17 @@ ENV_CITIZENS: Final = "FINESTRA_DEMO_CITIZENS"
 ENV_REQUESTS: Final = "FINESTRA_DEMO_REQUESTS"
 ENV_SEED: Final = "FINESTRA_DEMO_SEED"
 MIN_CITIZENS: Final = 20
+MAX_CITIZENS: Final = 90_000
+"""As many as the phone block and the document numbers hold."""
 MIN_REQUESTS: Final = 200
 """Enough for every theme, channel and state to occur at least once."""
 
 BATCH_SIZE: Final = 25
 WRITER_CONFIG: Final = Config(parameter_validation=False, retries={"mode": "standard"})
 """The seeding client: the items are the stores' own, so botocore need not check them."""
-CHUNK_SIZE: Final = 1000
-"""Items a writer process is handed at a time."""
+WRITER_MODULE: Final = "finestra_local.demo_city"
+WRITER_THREADS: Final = 2
+WRITER_TIMEOUT_S: Final = 300
 LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_ATTEMPTS: Final = 8
 NEAR_FRACTION: Final = 0.9
@@ -167,6 +179,12 @@ OPEN_WEIGHTS: Final = {
     S.EXTERNALLY_PROCESSED: 12,
 }
 FINAL_WEIGHTS: Final = {S.CLOSED: 90, S.CANCELLED: 5, S.NOT_PROCESSED: 5}
+SHORTEST_SPAN: Final = timedelta(minutes=10)
+"""The least time a request that ended took: after its acknowledgement, at least."""
+REPLY_PERCENT: Final = 8
+"""Of the requests answered by SMS or email, those whose citizen replied to the answer."""
+NOTE_PERCENT: Final = 10
+"""Of the requests planned or put in resolution, those staff wrote a note on."""
 COVERAGE_STATES: Final = (
     S.CLOSED,
     S.CANCELLED,
@@ -355,8 +373,8 @@ _NOTES: Final = (
     "Coordinat amb el servei responsable.",
 )
 _REASONS: Final[Mapping[RequestState, tuple[str, ...]]] = {
-    S.CANCELLED: ("withdrawn by the citizen", "repeats an earlier request"),
-    S.NOT_PROCESSED: ("not a matter for the city", "not enough detail to act on"),
+    S.CANCELLED: ("Retirada per la persona sol·licitant.", "Repeteix una sol·licitud anterior."),
+    S.NOT_PROCESSED: ("No és competència municipal.", "Falta informació per poder actuar."),
 }
 _KIND_OF_TYPE: Final = {
     RequestType.ENQUIRY: "enquiry",
@@ -434,7 +452,7 @@ class CitySize:
     Parameters
     ----------
     citizens
-        How many citizens, legal entities' contact people included; at least 20.
+        How many citizens, legal entities' contact people included; 20 to 90,000.
     requests
         How many past requests; at least 200, so that every theme occurs.
     seed
@@ -446,8 +464,8 @@ class CitySize:
     seed: int = 2026
 
     def __post_init__(self) -> None:
-        if self.citizens < MIN_CITIZENS:
-            raise ValueError(f"the demo city needs at least {MIN_CITIZENS} citizens")
+        if not MIN_CITIZENS <= self.citizens <= MAX_CITIZENS:
+            raise ValueError(f"the demo city holds {MIN_CITIZENS} to {MAX_CITIZENS} citizens")
         if self.requests < MIN_REQUESTS:
             raise ValueError(f"the demo city needs at least {MIN_REQUESTS} requests")
 
@@ -819,6 +837,7 @@ def _final_timing(
         span *= rng.uniform(0.1, 0.7)
     elif state is S.NOT_PROCESSED:
         span = timedelta(hours=rng.uniform(1, 48))
+    span = max(span, SHORTEST_SPAN)
     days = rng.uniform(0, 30) if _chance(rng, 45) else rng.uniform(0, 365)
     created = _daytime(rng, now - timedelta(days=days))
     while created + span >= now:
@@ -1149,11 +1168,6 @@ def _provider_id(rng: random.Random, channel: InputChannel | ResponseChannel) ->
 _Step = tuple[RequestState, bool]
 """A state the request moved to, and whether a citizen's reply moved it there."""
 
-REPLY_PERCENT: Final = 8
-"""Of the requests answered by SMS or email, those whose citizen replied to the answer."""
-NOTE_PERCENT: Final = 10
-"""Of the requests planned or put in resolution, those staff wrote a note on."""
-
 
 @dataclass
 class _History:
@@ -1462,7 +1476,10 @@ def _seeded(drawing: _Drawing, plan: _Plan, context: _Context) -> SeededRequest:
     if plan.theme is None:
         flags.add(LOW_CONFIDENCE_FLAG)
     assert request.routed_at is not None
-    last = max([request.routed_at, *(entry.at for entry in history.entries)])
+    # The acknowledgement is recorded without touching the request's time of change.
+    changes = [entry.at for entry in history.entries if entry.actor != "system"]
+    last = max([request.routed_at, *changes])
+    entries = sorted(history.entries, key=lambda e: (e.at.isoformat(), e.id))
     final = request.model_copy(
         update={
             "flags": frozenset(flags),
@@ -1471,7 +1488,7 @@ def _seeded(drawing: _Drawing, plan: _Plan, context: _Context) -> SeededRequest:
             "version": 2 + history.updates + len(flags - {CITIZEN_REPLIED}),
         }
     )
-    return SeededRequest(final, tuple(history.entries), _geo_cell(plan.theme, request.location))
+    return SeededRequest(final, tuple(entries), _geo_cell(plan.theme, request.location))
 
 
 # The city.
@@ -1560,15 +1577,24 @@ def interaction_item(reference: str, interaction: Interaction) -> Item:
 
 
 def request_item(seeded: SeededRequest, store: RequestStore) -> Item:
-    """A routed request's item: as the intake stored it, with the workflow's map cell."""
-    item = store.creation(seeded.request).item
+    """A request's item as the intake, the workflow and the desk leave it.
+
+    The intake's item, with what the later writes set as they set it: the routing's
+    times, the acknowledgement's and the last change's, and the workflow's map cell.
+    """
     request = seeded.request
-    if seeded.geo_cell is None or request.theme_code is None:
-        return item
-    cell = keys.geo_index(
-        request.theme_code, seeded.geo_cell, request.created_at.isoformat(), request.reference
-    )
-    return {**item, **cell}
+    item = store.creation(request).item
+    later = {
+        "routed_at": request.routed_at,
+        "sla_due_at": request.sla_due_at,
+        "acknowledged_at": request.acknowledged_at,
+        "updated_at": request.updated_at,
+    }
+    item.update({name: at.isoformat() for name, at in later.items() if at is not None})
+    if seeded.geo_cell is not None and request.theme_code is not None:
+        created = request.created_at.isoformat()
+        item.update(keys.geo_index(request.theme_code, seeded.geo_cell, created, request.reference))
+    return item
 
 
 def counter_item(city_code: str, year: int, last_number: int) -> Item:
@@ -1594,9 +1620,9 @@ def city_items(city: DemoCity, *, citizens: CitizenStore, requests: RequestStore
 
 
 def _write_batch(
-    client: Any, table: str, writes: list[dict[str, Any]], sleep: Callable[[float], None]
+    client: Any, table: str, batch: Sequence[Item], sleep: Callable[[float], None]
 ) -> None:
-    pending: dict[str, Any] = {table: writes}
+    pending: dict[str, Any] = {table: [{"PutRequest": {"Item": serialise(i)}} for i in batch]}
     for attempt in range(MAX_ATTEMPTS):
         pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
         if not pending:
@@ -1606,18 +1632,31 @@ def _write_batch(
 
 
 def write_items(
-    client: Any, table: str, items: Sequence[Item], sleep: Callable[[float], None] = time.sleep
+    client: Any,
+    table: str,
+    items: Sequence[Item],
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    threads: int = 1,
 ) -> None:
     """Write ``items`` 25 at a time, retrying what the table leaves unprocessed.
+
+    ``threads`` batches are in flight at once: with a server in another process, one
+    is sent while another is prepared.
 
     Raises
     ------
     RuntimeError
         When some items are still unprocessed after :data:`MAX_ATTEMPTS` tries.
     """
-    for start in range(0, len(items), BATCH_SIZE):
-        writes = [{"PutRequest": {"Item": serialise(i)}} for i in items[start : start + BATCH_SIZE]]
-        _write_batch(client, table, writes, sleep)
+    batches = [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
+    if threads <= 1:
+        for batch in batches:
+            _write_batch(client, table, batch, sleep)
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix="demo-city-writer") as pool:
+        for future in [pool.submit(_write_batch, client, table, b, sleep) for b in batches]:
+            future.result()
 
 
 def _counted(values: Iterable[str], order: Sequence[str]) -> dict[str, int]:
@@ -1653,39 +1692,71 @@ def report_of(city: DemoCity, catalogue: Catalogue, *, items: int, elapsed_s: fl
     )
 
 
+@dataclass(frozen=True)
+class _WriterOrder:
+    """What the writer process is handed on its standard input."""
+
+    endpoint: str
+    region: str
+    table: str
+    items: list[Item]
+
+
 def _writer_endpoint(client: Any) -> str:
-    """The moto server a writer process reaches ``client``'s table on."""
+    """The loopback moto server the writer process reaches ``client``'s table on."""
     url = str(client.meta.endpoint_url)
     if urlsplit(url).hostname not in LOOPBACK:
-        raise ValueError("writer processes write to the local stack's moto server only")
+        raise ValueError("the writer process writes to the local stack's moto server only")
     return url
 
 
-def _write_chunk(endpoint: str, region: str, table: str, items: list[Item]) -> int:
-    """Write ``items`` from a writer process, with a client of its own on ``endpoint``."""
+class _Writer:
+    """``python -m finestra_local.demo_city``: writes the items it is handed on stdin.
+
+    The local stack's moto server runs in the stack's process, where every request it
+    serves takes turns with the code that sends it; from another process, the sending
+    runs on the other core.
+    """
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
+            [sys.executable, "-m", WRITER_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def write(self, order: _WriterOrder) -> None:
+        """Hand over the items and wait until every one is written.
+
+        Raises
+        ------
+        RuntimeError
+            When the writer process fails (its error output is not repeated: it may
+            quote an item).
+        """
+        _, _ = self._process.communicate(pickle.dumps(order), timeout=WRITER_TIMEOUT_S)
+        if self._process.returncode != 0:
+            raise RuntimeError(f"the demo city's writer failed (exit {self._process.returncode})")
+
+    def stop(self) -> None:
+        """End the writer process if it is still running."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
+def _write_from_stdin() -> None:
+    order: _WriterOrder = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our own process
     client = boto3.session.Session().client(
         "dynamodb",
-        endpoint_url=endpoint,
-        region_name=region,
+        endpoint_url=order.endpoint,
+        region_name=order.region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials
         config=WRITER_CONFIG,
     )
-    write_items(client, table, items)
-    return len(items)
-
-
-def _write_apart(client: Any, table: str, items: Sequence[Item], pool: ProcessPoolExecutor) -> None:
-    endpoint, region = _writer_endpoint(client), str(client.meta.region_name)
-    chunks = [list(items[i : i + CHUNK_SIZE]) for i in range(0, len(items), CHUNK_SIZE)]
-    futures = [pool.submit(_write_chunk, endpoint, region, table, chunk) for chunk in chunks]
-    written = sum(future.result() for future in futures)
-    if written != len(items):
-        raise RuntimeError("the writer processes wrote less than the demo city")
-
-
-def _ready() -> bool:
-    return True
+    write_items(client, order.table, order.items, threads=WRITER_THREADS)
 
 
 def seed_city(
@@ -1700,7 +1771,7 @@ def seed_city(
     queue_shards: int = 4,
     triage_group: str = "triage",
     tracking_url: str | None = None,
-    writers: int = 0,
+    writer_process: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     timer: Callable[[], float] = time.perf_counter,
 ) -> CityReport:
@@ -1724,10 +1795,9 @@ def seed_city(
     city_code, queue_shards, triage_group, tracking_url
         What the functions are configured with (``FINESTRA_CITY_CODE``,
         ``FINESTRA_QUEUE_SHARDS``, ``FINESTRA_TRIAGE_GROUP``, ``FINESTRA_TRACKING_URL``).
-    writers
-        Processes that write the items, so that the writing runs beside a moto server
-        in this process rather than taking turns with it; 0 writes from this process.
-        Writers need the client's endpoint to be a moto server on loopback.
+    writer_process
+        Write from a process of its own (:class:`_Writer`), beside a moto server that
+        runs in this process; the client's endpoint must then be on loopback.
     sleep, timer
         The wait between retries (in this process) and the clock the time is taken by.
 
@@ -1739,7 +1809,9 @@ def seed_city(
     Raises
     ------
     ValueError
-        When writers are asked for and the endpoint is not on loopback.
+        When a writer process is asked for and the endpoint is not on loopback.
+    RuntimeError
+        When the table or the writer process does not take every item.
 
     Examples
     --------
@@ -1750,21 +1822,16 @@ def seed_city(
     ...     config_dir=stack.config_dir,
     ...     now=datetime.now(UTC),
     ...     size=CitySize.from_env(),
-    ...     writers=1,
+    ...     writer_process=True,
     ... )
     >>> print("\\n".join(report.lines()))  # doctest: +SKIP
     """
     started = timer()
     dynamodb = clients("dynamodb", config=WRITER_CONFIG)
-    with contextlib.ExitStack() as running:
-        pool: ProcessPoolExecutor | None = None
-        warming: list[Future[bool]] = []
-        if writers:
-            _writer_endpoint(dynamodb)
-            context = multiprocessing.get_context("spawn")
-            pool = running.enter_context(ProcessPoolExecutor(writers, mp_context=context))
-            # The writers start while the city is drawn.
-            warming = [pool.submit(_ready) for _ in range(writers)]
+    endpoint = _writer_endpoint(dynamodb) if writer_process else ""
+    # The writer starts while the city is drawn.
+    writer = _Writer() if writer_process else None
+    try:
         secret = clients("secretsmanager").get_secret_value(SecretId=contact_key_secret)
         vault = ContactVault(str(secret["SecretString"]).encode())
         catalogue = Catalogue.load(config_dir)
@@ -1782,10 +1849,15 @@ def seed_city(
             citizens=CitizenStore(stores, vault),
             requests=RequestStore(stores, shards=queue_shards),
         )
-        if pool is None:
+        if writer is None:
             write_items(dynamodb, table, items, sleep)
         else:
-            for future in warming:
-                future.result()
-            _write_apart(dynamodb, table, items, pool)
+            writer.write(_WriterOrder(endpoint, str(dynamodb.meta.region_name), table, items))
+    finally:
+        if writer is not None:
+            writer.stop()
     return report_of(city, catalogue, items=len(items), elapsed_s=timer() - started)
+
+
+if __name__ == "__main__":
+    _write_from_stdin()

@@ -1,4 +1,4 @@
-"""Three corrections to moto 5.2.5 that the local stack and the tests need at scale.
+"""Four corrections to moto 5.2.5 that the local stack and the tests need at scale.
 
 ``BackendDict._create_account_specific_backend`` runs on every access to a service's
 backend and checks ``self not in BackendDict._instances``: a membership test on a list
@@ -19,7 +19,7 @@ from moto.core.base_backend import AccountSpecificBackend, BackendDict
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.models.utilities import bytesize
 
 _SLOW_CHECK = "if self not in BackendDict._instances"
@@ -51,23 +51,75 @@ _ORIGINAL = BackendDict._create_account_specific_backend
 
 
 # The second correction: moto's TransactWriteItems deep-copies every table it touches,
-# once per item, to restore it if the transaction fails, and a table's copy includes its
-# whole stream (two item images for every write the table has seen), so each
-# transaction costs more than the last. During a transaction the stream is shared with
-# the backup instead of copied; stream records are only ever appended, so a failed
-# transaction truncates the stream back to where it stood.
+# once per item, to restore it if the transaction fails. The copy costs time in
+# proportion to the whole table (seconds per transaction once the demo city is in it),
+# and it iterates the table's dicts while moto's server threads write to them, which
+# fails with "dictionary changed size during iteration". During a transaction a table
+# and its stream are shared with the backup instead of copied, and a journal keeps the
+# prior state of only the items the transaction names: a failed transaction puts those
+# items back and truncates the stream to where it stood (stream records are only ever
+# appended).
 
 _sharing = threading.local()
 
 
-def _shard_deepcopy(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
+def _shared_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
     if getattr(_sharing, "active", False):
         return self
-    clone: StreamShard = object.__new__(StreamShard)
+    clone = object.__new__(type(self))
     memo[id(self)] = clone
     for name, value in vars(self).items():
         setattr(clone, name, copy.deepcopy(value, memo))
     return clone
+
+
+_Saved = tuple[Table, DynamoType, DynamoType | None, Item | None]
+
+
+def _journal(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[_Saved]:
+    """The prior state of every item the transaction names, copied."""
+    saved: list[_Saved] = []
+    for entry in transact_items:
+        if len(entry) != 1:
+            continue
+        op = next(iter(entry.values()))
+        table = backend.tables.get(op.get("TableName"))
+        key = op.get("Item") if "Item" in op else op.get("Key")
+        if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
+            continue
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = None
+        if table.range_key_attr is not None:
+            if table.range_key_attr not in key:
+                continue
+            range_value = DynamoType(key[table.range_key_attr])
+        rows: Any = table.items
+        current = (
+            rows.get(hash_value)
+            if range_value is None
+            else rows.get(hash_value, {}).get(range_value)
+        )
+        saved.append((table, hash_value, range_value, copy.deepcopy(current)))
+    return saved
+
+
+def _restore(saved: list[_Saved]) -> None:
+    for table, hash_value, range_value, item in reversed(saved):
+        _written(table)
+        items: Any = table.items
+        if range_value is None:
+            if item is None:
+                items.pop(hash_value, None)
+            else:
+                items[hash_value] = item
+            continue
+        rows = items.get(hash_value)
+        if item is not None:
+            items[hash_value][range_value] = item
+        elif rows is not None:
+            rows.pop(range_value, None)
+            if not rows:
+                items.pop(hash_value, None)
 
 
 _ORIGINAL_TRANSACT = DynamoDBBackend.transact_write_items
@@ -79,15 +131,87 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
         for name, table in self.tables.items()
         if table.stream_shard is not None
     }
+    saved = _journal(self, transact_items)
     _sharing.active = True
     try:
         _ORIGINAL_TRANSACT(self, transact_items)
     except Exception:
+        _restore(saved)
         for shard, length in streams.values():
             del shard.items[length:]
         raise
     finally:
         _sharing.active = False
+
+
+# The fourth correction: moto answers a Query on a global secondary index by sorting
+# and testing every item of the table, so each index query costs time in proportion to
+# the whole table (tens of milliseconds once the demo city is in it, for a worklist
+# that runs a hundred of them). For a table with a stream, whose every write passes
+# through the stream shard, the items are grouped once per index attribute and value,
+# and the grouping is kept until the next write; a query then tests only the items
+# whose index key matches, which moto's own loop checks again as before. Like a real
+# index, an item written a moment ago may show only on the next query.
+
+_narrowed = threading.local()
+_ORIGINAL_ADD = StreamShard.add
+_ORIGINAL_ALL_ITEMS = Table.all_items
+_ORIGINAL_QUERY = Table.query
+
+
+def _written(table: Table) -> None:
+    table.__dict__["_finestra_writes"] = table.__dict__.get("_finestra_writes", 0) + 1
+
+
+def _shard_add(self: StreamShard, old: Item | None, new: Item | None) -> None:
+    _written(self.table)
+    _ORIGINAL_ADD(self, old, new)
+
+
+def _grouped(table: Table, attribute: str) -> dict[DynamoType, list[Item]]:
+    """The table's items by their value of ``attribute``, in moto's scan order."""
+    writes = table.__dict__.get("_finestra_writes", 0)
+    cached = table.__dict__.get("_finestra_groups")
+    if cached is None or cached[0] != writes:
+        cached = (writes, {})
+        table.__dict__["_finestra_groups"] = cached
+    groups: dict[str, dict[DynamoType, list[Item]]] = cached[1]
+    if attribute not in groups:
+        for _ in range(5):
+            try:
+                every = _ORIGINAL_ALL_ITEMS(table)
+                break
+            except RuntimeError:  # a server thread wrote meanwhile
+                continue
+        else:
+            every = _ORIGINAL_ALL_ITEMS(table)
+        grouped: dict[DynamoType, list[Item]] = {}
+        for item in every:
+            value = item.attrs.get(attribute)
+            if value is not None:
+                grouped.setdefault(value, []).append(item)
+        groups[attribute] = grouped
+    return groups[attribute]
+
+
+def _all_items(self: Table) -> list[Item]:
+    narrowed = getattr(_narrowed, "items", None)
+    if narrowed is not None and narrowed[0] is self:
+        return list(narrowed[1])
+    return _ORIGINAL_ALL_ITEMS(self)
+
+
+def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
+    index_name = kwargs.get("index_name", args[7] if len(args) > 7 else None)
+    conditions = kwargs.get("hash_key_conditions")
+    if index_name is None or self.stream_shard is None or not conditions or len(conditions) != 1:
+        return _ORIGINAL_QUERY(self, *args, **kwargs)
+    attribute, value = conditions[0]
+    _narrowed.items = (self, _grouped(self, attribute).get(value, []))
+    try:
+        return _ORIGINAL_QUERY(self, *args, **kwargs)
+    finally:
+        _narrowed.items = None
 
 
 # The third correction: an item's attributes are kept in a dict that checks the 400 KB
@@ -116,7 +240,11 @@ def apply() -> None:
     with _applied:
         if not _done:
             BackendDict._create_account_specific_backend = _create_account_specific_backend  # type: ignore[method-assign]
-            StreamShard.__deepcopy__ = _shard_deepcopy  # type: ignore[attr-defined]
+            StreamShard.__deepcopy__ = _shared_deepcopy  # type: ignore[attr-defined]
+            Table.__deepcopy__ = _shared_deepcopy  # type: ignore[attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
             Item.__init__ = _item_init  # type: ignore[method-assign]
+            StreamShard.add = _shard_add  # type: ignore[method-assign]
+            Table.all_items = _all_items  # type: ignore[method-assign]
+            Table.query = _query  # type: ignore[method-assign]
             _done = True

@@ -519,6 +519,7 @@ def test_a_failed_transaction_puts_back_only_the_items_it_named() -> None:
             )
         backend = dynamodb_backends["123456789012"]["eu-west-1"]
         table = backend.tables["T"]
+        assert table.stream_shard is not None
         records = len(table.stream_shard.items)
 
         with pytest.raises(client.exceptions.TransactionCanceledException):

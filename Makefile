@@ -29,6 +29,7 @@ PYTEST := $(RUN) pytest
 
 TEMPLATE := template.yaml
 REGION ?= eu-west-1
+STACK ?= finestra
 SAM_BUILD_DIR := .aws-sam/build
 BUILD_DIR := .build
 LAYER_REQUIREMENTS := $(BUILD_DIR)/layer-requirements.txt
@@ -53,7 +54,7 @@ DESKTOP_SOURCES := $(shell find $(DESKTOP)/src $(DESKTOP)/public -type f 2>/dev/
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: test install uv lint validate bench run build build-FinestraLayer clean \
-	desktop desktop-test browser
+	desktop desktop-test browser publish-desktop
 
 test: install lint validate desktop-test browser
 	$(PYTEST)
@@ -69,6 +70,11 @@ $(NPM_STAMP): $(DESKTOP)/package-lock.json $(DESKTOP)/package.json
 
 $(DESKTOP_BUILT): $(NPM_STAMP) $(DESKTOP_SOURCES)
 	cd $(DESKTOP) && $(NPM) run --silent build
+
+# Uploads desktop/dist/ and its config.json to the deployed stack's desktop bucket and
+# invalidates /index.html and /config.json (boto3, with the deployer's AWS credentials).
+publish-desktop: desktop
+	$(RUN) python infra/tools/publish_desktop.py --stack-name $(STACK) --region $(REGION)
 
 # The desktop's lint, type check and unit tests, then its browser tests against a mock
 # of the desk API; tests/browser/ runs the same browser tests against the local stack.

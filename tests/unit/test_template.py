@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -507,3 +509,148 @@ def test_given_a_resource_that_is_not_a_table_when_kwargs_are_built_then_it_is_r
 def test_given_an_unknown_logical_id_when_kwargs_are_built_then_it_is_refused() -> None:
     with pytest.raises(TemplateError, match="no resource"):
         table_create_kwargs(TEMPLATE, "NoSuchTable")
+
+
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+DESKTOP = RESOURCES["DesktopDistribution"]["Properties"]["DistributionConfig"]
+
+
+def desktop_origin(origin_id: str) -> dict[str, Any]:
+    """Return one origin of the desktop's distribution."""
+    origins: list[dict[str, Any]] = [o for o in DESKTOP["Origins"] if o["Id"] == origin_id]
+    (origin,) = origins
+    return origin
+
+
+def api_behaviour() -> dict[str, Any]:
+    """Return the distribution's cache behaviour for the HTTP API."""
+    behaviours: list[dict[str, Any]] = [
+        b for b in DESKTOP["CacheBehaviors"] if b["PathPattern"] == "/api/*"
+    ]
+    (behaviour,) = behaviours
+    return behaviour
+
+
+def test_given_the_desktop_bucket_then_only_its_distribution_reads_it_signed() -> None:
+    properties = RESOURCES["DesktopBucket"]["Properties"]
+    access = RESOURCES["DesktopOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    allowed = [s for s in policy_statements("DesktopBucket") if s["Effect"] == "Allow"]
+
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert allowed == [
+        {
+            "Sid": "DesktopDistributionReads",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": {"Fn::Sub": "${DesktopBucket.Arn}/*"},
+            "Condition": {
+                "StringEquals": {
+                    "AWS:SourceArn": {
+                        "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}"
+                        ":distribution/${DesktopDistribution}"
+                    }
+                }
+            },
+        }
+    ]
+    assert access["OriginAccessControlOriginType"] == "s3"
+    assert access["SigningBehavior"] == "always"
+    assert access["SigningProtocol"] == "sigv4"
+
+
+def test_given_the_distribution_then_the_desktop_is_served_from_the_bucket_by_default() -> None:
+    origin = desktop_origin(DESKTOP["DefaultCacheBehavior"]["TargetOriginId"])
+    behaviour = DESKTOP["DefaultCacheBehavior"]
+
+    assert origin["DomainName"] == {"Fn::GetAtt": ["DesktopBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["DesktopOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert behaviour["CachePolicyId"] == CACHING_OPTIMIZED
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert DESKTOP["DefaultRootObject"] == "index.html"
+    assert DESKTOP["HttpVersion"] == "http2and3"
+    assert DESKTOP["PriceClass"] == "PriceClass_100"
+
+
+def test_given_the_distribution_then_api_paths_reach_the_http_api_uncached() -> None:
+    behaviour = api_behaviour()
+    origin = desktop_origin(behaviour["TargetOriginId"])
+
+    assert origin["DomainName"] == {
+        "Fn::Sub": "${FinestraHttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert behaviour["CachePolicyId"] == CACHING_DISABLED
+    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert set(behaviour["AllowedMethods"]) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "PUT",
+        "PATCH",
+        "POST",
+        "DELETE",
+    }
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert "FunctionAssociations" not in behaviour
+
+
+def test_given_the_distribution_then_the_apis_own_errors_are_never_replaced() -> None:
+    associations = DESKTOP["DefaultCacheBehavior"]["FunctionAssociations"]
+
+    assert "CustomErrorResponses" not in DESKTOP
+    assert associations == [
+        {
+            "EventType": "viewer-request",
+            "FunctionARN": {
+                "Fn::GetAtt": ["DesktopRoutesFunction", "FunctionMetadata.FunctionARN"]
+            },
+        }
+    ]
+
+
+def test_given_the_routes_function_when_run_then_desktop_routes_answer_index_html() -> None:
+    code = RESOURCES["DesktopRoutesFunction"]["Properties"]["FunctionCode"]
+    uris = ["/", "/worklist", "/requests/BCN-2026-000123", "/assets/index-a1b2.js", "/config.json"]
+    probe = f"{code}\nconsole.log(JSON.stringify({json.dumps(uris)}.map("
+    probe += "(uri) => handler({request: {uri: uri}}).uri)));"
+
+    ran = subprocess.run(["node", "-e", probe], capture_output=True, text=True, check=True)
+
+    assert json.loads(ran.stdout) == [
+        "/index.html",
+        "/index.html",
+        "/index.html",
+        "/assets/index-a1b2.js",
+        "/config.json",
+    ]
+
+
+def test_given_the_distribution_then_every_answer_carries_the_security_headers() -> None:
+    policy = RESOURCES["DesktopResponseHeadersPolicy"]["Properties"]
+    headers = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    policy_ref = {"Ref": "DesktopResponseHeadersPolicy"}
+
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["ContentTypeOptions"] == {"Override": True}
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"]
+    assert "default-src 'self'" in csp
+    assert "connect-src 'self' https://cognito-idp.${AWS::Region}.amazonaws.com;" in csp
+    assert DESKTOP["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == policy_ref
+    assert api_behaviour()["ResponseHeadersPolicyId"] == policy_ref
+
+
+def test_given_the_outputs_then_they_name_the_desktop_url_bucket_and_distribution() -> None:
+    outputs = TEMPLATE["Outputs"]
+
+    assert outputs["DesktopUrl"]["Value"] == {
+        "Fn::Sub": "https://${DesktopDistribution.DomainName}"
+    }
+    assert outputs["DesktopBucketName"]["Value"] == {"Ref": "DesktopBucket"}
+    assert outputs["DesktopDistributionId"]["Value"] == {"Ref": "DesktopDistribution"}

@@ -86,6 +86,10 @@ SKIPPED_TYPES: Final[Mapping[str, str]] = {
     "AWS::SES::ReceiptRule": "mail is delivered by the local outside world",
     "AWS::Serverless::HttpApi": "served by the local gateway",
     "AWS::Serverless::LayerVersion": "the finestra package is installed in this environment",
+    "AWS::CloudFront::Distribution": "the local gateway serves desktop and API on one origin",
+    "AWS::CloudFront::OriginAccessControl": "the local gateway reads desktop/dist/ itself",
+    "AWS::CloudFront::Function": "the local gateway answers index.html for desktop routes",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the desktop's own meta tag sets its policy locally",
 }
 
 _FN_TAGS: Final = (

@@ -567,3 +567,37 @@ def test_every_staff_route_of_the_template_is_behind_the_staff_authorizer() -> N
     for route in routes:
         staff = route.path.startswith("/api/desk/")
         assert (route.authorizer == "StaffAuthorizer") is staff, route
+
+
+def test_a_proof_answered_with_the_user_id_for_srp_signs_in_as_the_browser_library_does(
+    gateway: Gateway, stack: Stack
+) -> None:
+    from pycognito.aws_srp import AWSSRP  # type: ignore[import-untyped]
+
+    browser = boto3.client(
+        "cognito-idp",
+        endpoint_url=f"{gateway.url}/_local/cognito-idp/",
+        region_name=REGION,
+        aws_access_key_id="unused",
+        aws_secret_access_key="unused",
+    )
+    srp = AWSSRP(
+        ADMIN.username, ADMIN.password, stack.user_pool_id, stack.client_id, client=browser
+    )
+    parameters = srp.get_auth_params()
+    started = browser.initiate_auth(
+        AuthFlow="USER_SRP_AUTH", AuthParameters=parameters, ClientId=stack.client_id
+    )
+    challenge = started["ChallengeParameters"]
+    answers = srp.process_challenge(challenge, parameters)
+    answers["USERNAME"] = challenge["USER_ID_FOR_SRP"]
+
+    signed_in = browser.respond_to_auth_challenge(
+        ClientId=stack.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=answers,
+        Session=started["Session"],
+    )
+
+    assert challenge["USER_ID_FOR_SRP"] != ADMIN.username
+    assert signed_in["AuthenticationResult"]["IdToken"]

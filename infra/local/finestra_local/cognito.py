@@ -232,7 +232,7 @@ class _SrpChallenge:
 
 
 _WRONG_CREDENTIALS: Final = "Incorrect username or password."
-_challenges: dict[str, _SrpChallenge] = {}
+_challenges: dict[str, tuple[_SrpChallenge, str]] = {}
 _challenges_lock = threading.Lock()
 _patch_lock = threading.Lock()
 _ORIGINAL_INITIATE: Final = CognitoIdpBackend.initiate_auth
@@ -258,7 +258,7 @@ def _initiate_auth(
     )
     secret_block = base64.b64encode(secrets.token_bytes(64)).decode()
     with _challenges_lock:
-        _challenges[secret_block] = challenge
+        _challenges[secret_block] = (challenge, username)
     parameters.update(
         SALT=_padded(challenge.salt).hex(),
         SRP_B=f"{challenge.big_b:x}",
@@ -277,7 +277,7 @@ def _respond_to_auth_challenge(
     if challenge_name == "PASSWORD_VERIFIER":
         secret_block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK", "")
         with _challenges_lock:
-            challenge = _challenges.pop(secret_block, None)
+            challenge, username = _challenges.pop(secret_block, (None, ""))
         proved = challenge is not None and challenge.proves(
             secret_block,
             challenge_responses.get("TIMESTAMP", ""),
@@ -285,8 +285,11 @@ def _respond_to_auth_challenge(
         )
         if challenge is None or not proved:
             raise NotAuthorizedError(_WRONG_CREDENTIALS)
+        # Cognito takes the USER_ID_FOR_SRP it sent (the desktop's library answers with
+        # it) where moto looks the user up by user name only.
         challenge_responses = {
             **challenge_responses,
+            "USERNAME": username,
             "PASSWORD_CLAIM_SECRET_BLOCK": challenge.session,
         }
     answer: dict[str, Any] = _ORIGINAL_RESPOND(

@@ -47,7 +47,11 @@ describe('worklist', () => {
     await breached.click();
     assert.equal(await breached.getAttribute('aria-pressed'), 'true');
     await page.waitForURL(/sla=breached/);
-    await page.locator('.results-count').filter({ hasText: String(Math.min(expected, 25)) }).waitFor();
+    // Wait for the filtered list itself: the count's text alone may match the list before it.
+    await page.waitForFunction((shown) => {
+      const rows = [...document.querySelectorAll('table.worklist-table tbody tr')];
+      return rows.length === shown && rows.every((row) => row.querySelector('td:nth-child(7)')?.textContent === 'Vençuda');
+    }, Math.min(expected, 25));
     const badges = await column(page, 7);
     assert.ok(badges.length > 0);
     assert.ok(badges.every((text) => text === 'Vençuda'), badges.join());

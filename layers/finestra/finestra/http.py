@@ -13,7 +13,7 @@ from chalice.app import Chalice, Response
 from chalice.app import Request as ChaliceRequest
 from pydantic import BaseModel, ValidationError
 
-from finestra.auth import Staff, staff_from_claims
+from finestra.auth import Staff, claims_of, staff_from_claims
 from finestra.domain.errors import (
     Conflict,
     FinestraError,
@@ -81,11 +81,7 @@ def current_request(app: Chalice) -> ChaliceRequest:
 
 def current_staff(app: Chalice) -> Staff:
     """The staff member calling, from the claims the gateway's JWT authorizer checked."""
-    context = current_request(app).context or {}
-    claims = (context.get("authorizer") or {}).get("claims")
-    if claims is None:
-        claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims")
-    return staff_from_claims(claims if isinstance(claims, dict) else {})
+    return staff_from_claims(claims_of({"requestContext": current_request(app).context}))
 
 
 def raw_body(request: ChaliceRequest) -> bytes:

@@ -20,6 +20,7 @@ from finestra.domain.identity import ContactVault
 from finestra.domain.ids import new_id
 from finestra.domain.request import Interaction, Location, Request
 from finestra.domain.vocabulary import (
+    FINAL_STATES,
     InputChannel,
     InteractionKind,
     Language,
@@ -29,7 +30,7 @@ from finestra.domain.vocabulary import (
 )
 from finestra.settings import DeskSettings
 from finestra.storage.citizens import name_tokens
-from finestra.storage.keys import shard_of
+from finestra.storage.keys import queue_index, shard_of
 from tests.conftest import Clock
 
 NOW = datetime(2026, 3, 14, 19, 41, 8, tzinfo=UTC)
@@ -405,8 +406,34 @@ def test_every_worklist_read_is_a_query_or_a_batch_get_and_is_counted(desk: Desk
 
     calls = {k: v - before_calls.get(k, 0) for k, v in meter.calls.items()}
     assert set(calls) - {k for k, v in calls.items() if v == 0} <= {"Query", "BatchGetItem"}
-    assert calls["Query"] >= 3 * 5 * 4
+    ranges = len(desk.worklist.queues(staff(), "paving", None)) * desk.settings.queue_shards
+    # one Query per (queue, shard) for the page and two for the counts, whatever the states
+    assert calls["Query"] == 3 * ranges
+    assert calls["BatchGetItem"] == 1
     assert meter.read_units > before_units
+
+
+@pytest.mark.parametrize("state", list(RequestState))
+def test_open_states_share_one_worklist_stage_and_final_states_keep_their_own(
+    state: RequestState,
+) -> None:
+    key = queue_index("paving", state.value, "2026-03-01T10:00:00+00:00", "BCN-2026-000001", 4)
+
+    stage = key["GSI2SK"].split("#", 1)[0]
+    assert stage == (state.value if state in FINAL_STATES else "open")
+
+
+def test_a_state_filter_reads_the_same_ranges_and_keeps_only_that_state(desk: DeskApp) -> None:
+    file_request(desk, 1, state=RequestState.IN_RESOLUTION)
+    file_request(desk, 2, state=RequestState.PLANNED)
+    file_request(desk, 3, state=RequestState.PENDING_VALIDATION)
+
+    page = desk.worklist.page(staff(), WorklistQuery(group="paving", state=RequestState.PLANNED))
+    every = desk.worklist.page(staff(), WorklistQuery(group="paving"))
+
+    assert [item.state for item in page.items] == [RequestState.PLANNED]
+    assert len(every.items) == 3
+    assert page.counts == every.counts
 
 
 # --------------------------------------------------------------------------- scope and names

@@ -70,10 +70,9 @@ SlaState = Literal["on_time", "at_risk", "breached", "none"]
 SlaFilter = Literal["on_time", "at_risk", "breached"]
 TimelineKind = Literal["inbound", "outbound", "note", "state_change", "assignment", "system"]
 
-OPEN_STATES: Final = tuple(state for state in RequestState if state not in FINAL_STATES)
 SUMMARY_LENGTH: Final = 120
-MAX_QUEUE_READS: Final = 256
-"""The most (queue, open state, shard) key ranges one worklist may cover."""
+MAX_QUEUE_READS: Final = 64
+"""The most (queue, shard) key ranges one worklist may cover."""
 MAX_CITIZEN_HITS: Final = 20
 MAX_CITIZEN_REQUESTS: Final = 500
 CITIZENS_ROUTE: Final = "/api/desk/v1/citizens"
@@ -343,7 +342,7 @@ class CitizenView(BaseModel):
 
 @dataclass
 class _Queue:
-    """One key range of the worklist index: one group's queue, one state, one shard."""
+    """One key range of the worklist index: one group's queue, one stage, one shard."""
 
     pk: str
     low: str
@@ -380,23 +379,23 @@ class _Filters:
 
 
 class Worklist:
-    """A group's requests, soonest due first, across its queues, states and shards.
+    """A group's requests, soonest due first, across its queues and shards.
 
     The worklist index (GSI2) keys each request by ``QUEUE#<group>#<shard>`` and
-    ``<state>#<due time>#<reference>``, so one group is read as one key range per
-    (queue, state, shard): the group's own queue and its district or neighbourhood
-    branches in the caller's districts, each open state (or the one asked for), every
-    shard. The ranges' pages are merged by due time, and the cursor keeps where each
-    range stopped.
+    ``<stage>#<due time>#<reference>``, where the stage is ``open`` for every open
+    state and the state itself once final (:func:`keys.queue_stage`). One group is read
+    as one key range per (queue, shard): the group's own queue and its district or
+    neighbourhood branches in the caller's districts, every shard. The ranges' pages
+    are merged by due time, and the cursor keeps where each range stopped.
 
     Read cost of a page: one ``Query`` per range (half a read unit at least, eventually
     consistent, more once a range's items pass 4 KB); then one ``BatchGetItem`` of the
     page's requests for the description and neighbourhood the index does not hold (each
     item rounded up to 4 KB: half a unit each). The first page adds two reads per range
-    over every open state for the counts: a ``Query`` of the key range due before the
-    horizon (now plus the longest SLA's share still to spend once at risk), whose items
-    are judged one by one, and ``Select=COUNT`` of the range after it, all on time.
-    Later pages carry the counts in the cursor. Theme, district, channel, priority and
+    for the counts: a ``Query`` of the open key range due before the horizon (now plus
+    the longest SLA's share still to spend once at risk), whose items are judged one by
+    one, and ``Select=COUNT`` of the range after it, all on time. Later pages carry the
+    counts in the cursor. An open state, theme, district, channel, priority and
     reference prefix are ``FilterExpression`` s: the items they drop are read and paid
     for all the same. The SLA filter is a key range, narrowed exactly in code for
     ``at_risk`` and ``on_time``. A group whose queues would take more than
@@ -431,8 +430,8 @@ class Worklist:
         group = self._group(staff, query)
         self._check_filters(staff, query)
         queues = self.queues(staff, group, query.district)
-        states = [query.state] if query.state else list(OPEN_STATES)
-        if len(queues) * len(OPEN_STATES) * self._shards > MAX_QUEUE_READS:
+        stage = keys.queue_stage(query.state) if query.state else keys.OPEN_STAGE
+        if len(queues) * self._shards > MAX_QUEUE_READS:
             raise ValidationFailed(
                 "covers too many queues to read at once; choose a district",
                 field="district",
@@ -450,7 +449,7 @@ class Worklist:
             if position
             else self.counts(queues, place, as_of)
         )
-        ranges = self._ranges(queues, states, query.sla, as_of, position)
+        ranges = self._ranges(queues, stage, query.sla, as_of, position)
         limit = query.limit or self._page_size
         items = self._merged(ranges, _page_filter(place, query), query.sla, as_of, limit)
         views = self._views(items, as_of, query.lang)
@@ -483,15 +482,14 @@ class Worklist:
         counts = SlaCounts()
         horizon = _key_time(as_of + self._horizon)
         filters = _joined(place, _Filters("attribute_exists(sla_due_at)", {}, {}))
+        stage = keys.OPEN_STAGE
+        end = f"{stage}#{horizon}#{_KEY_END}"
         for queue in queues:
-            for state in OPEN_STATES:
-                for shard in range(self._shards):
-                    pk = f"QUEUE#{queue}#{shard}"
-                    s = state.value
-                    end = f"{s}#{horizon}#{_KEY_END}"
-                    for item in self._all(pk, f"{s}#", end, filters):
-                        counts.add(self._sla_of(item, as_of))
-                    counts.on_time += self._count(pk, end, f"{s}#{_KEY_END}", filters)
+            for shard in range(self._shards):
+                pk = f"QUEUE#{queue}#{shard}"
+                for item in self._all(pk, f"{stage}#", end, filters):
+                    counts.add(self._sla_of(item, as_of))
+                counts.on_time += self._count(pk, end, f"{stage}#{_KEY_END}", filters)
         return counts
 
     def _group(self, staff: Staff, query: WorklistQuery) -> str:
@@ -543,18 +541,18 @@ class Worklist:
     def _ranges(
         self,
         queues: Sequence[str],
-        states: Sequence[RequestState],
+        stage: str,
         sla: SlaFilter | None,
         as_of: datetime,
         position: Mapping[str, Any] | None,
     ) -> list[_Queue]:
         stamp, horizon = _key_time(as_of), _key_time(as_of + self._horizon)
-        ranges: list[_Queue] = []
-        for queue in queues:
-            for state in states:
-                low, high = _bounds(state.value, sla, stamp, horizon)
-                for shard in range(self._shards):
-                    ranges.append(_Queue(pk=f"QUEUE#{queue}#{shard}", low=low, high=high, last=""))
+        low, high = _bounds(stage, sla, stamp, horizon)
+        ranges = [
+            _Queue(pk=f"QUEUE#{queue}#{shard}", low=low, high=high, last="")
+            for queue in queues
+            for shard in range(self._shards)
+        ]
         if position is None:
             return ranges
         saved = position["positions"]
@@ -1158,15 +1156,15 @@ def _order(item: Item) -> str:
     return str(item["GSI2SK"]).split("#", 1)[1]
 
 
-def _bounds(state: str, sla: SlaFilter | None, stamp: str, horizon: str) -> tuple[str, str]:
-    """The key range of one state, narrowed to the SLA filter's due times."""
+def _bounds(stage: str, sla: SlaFilter | None, stamp: str, horizon: str) -> tuple[str, str]:
+    """The key range of one stage, narrowed to the SLA filter's due times."""
     if sla == "breached":
-        return f"{state}#", f"{state}#{stamp}#{_KEY_END}"
+        return f"{stage}#", f"{stage}#{stamp}#{_KEY_END}"
     if sla == "at_risk":
-        return f"{state}#{stamp}#{_KEY_END}", f"{state}#{horizon}#{_KEY_END}"
+        return f"{stage}#{stamp}#{_KEY_END}", f"{stage}#{horizon}#{_KEY_END}"
     if sla == "on_time":
-        return f"{state}#{stamp}#{_KEY_END}", f"{state}#{_KEY_END}"
-    return f"{state}#", f"{state}#{_KEY_END}"
+        return f"{stage}#{stamp}#{_KEY_END}", f"{stage}#{_KEY_END}"
+    return f"{stage}#", f"{stage}#{_KEY_END}"
 
 
 def _place_filter(staff: Staff, district: str | None) -> _Filters:
@@ -1187,6 +1185,9 @@ def _place_filter(staff: Staff, district: str | None) -> _Filters:
 
 def _page_filter(place: _Filters, query: WorklistQuery) -> _Filters:
     parts: list[_Filters] = [place]
+    if query.state is not None and query.state not in FINAL_STATES:
+        state = query.state.value
+        parts.append(_Filters("#state = :state", {"#state": "state"}, {":state": state}))
     if query.theme is not None:
         parts.append(_Filters("#theme = :theme", {"#theme": "theme_code"}, {":theme": query.theme}))
     if query.channel is not None:

@@ -1,8 +1,12 @@
 """Key shapes of the one table; the README's access-pattern table describes each."""
 
 import zlib
+from typing import Final
 
-from finestra.domain.vocabulary import ContactKind
+from finestra.domain.vocabulary import FINAL_STATES, ContactKind, RequestState
+
+OPEN_STAGE: Final = "open"
+"""The first part of every open request's worklist key (see :func:`queue_stage`)."""
 
 
 def citizen(citizen_id: str) -> dict[str, str]:
@@ -50,12 +54,25 @@ def citizen_requests_index(citizen_id: str, created_iso: str) -> dict[str, str]:
     return {"GSI1PK": f"CITIZEN#{citizen_id}", "GSI1SK": f"REQUEST#{created_iso}"}
 
 
+def queue_stage(state: str) -> str:
+    """The first part of a worklist key for a request in ``state``.
+
+    Every open state shares :data:`OPEN_STAGE`, so a group's open requests are one key
+    range per shard, in due order whatever their state; each final state keeps a range
+    of its own.
+    """
+    return state if RequestState(state) in FINAL_STATES else OPEN_STAGE
+
+
 def queue_index(
     group: str, state: str, order_iso: str, reference: str, shards: int
 ) -> dict[str, str]:
-    """GSI2 attributes: a group's worklist, sharded, by state then due time."""
+    """GSI2 attributes: a group's worklist, sharded, open requests by due time."""
     shard = shard_of(reference, shards)
-    return {"GSI2PK": f"QUEUE#{group}#{shard}", "GSI2SK": f"{state}#{order_iso}#{reference}"}
+    return {
+        "GSI2PK": f"QUEUE#{group}#{shard}",
+        "GSI2SK": f"{queue_stage(state)}#{order_iso}#{reference}",
+    }
 
 
 def due_index(due_iso: str, reference: str, shards: int) -> dict[str, str]:

@@ -77,7 +77,7 @@ publish-desktop: desktop
 	$(RUN) python infra/tools/publish_desktop.py --stack-name $(STACK) --region $(REGION)
 
 # The desktop's lint, type check and unit tests, then its browser tests against a mock
-# of the desk API; tests/browser/ runs the same browser tests against the local stack.
+# of the desk API; tests/browser/ runs desktop/e2e/live/ against the local city.
 desktop-test: desktop browser
 	cd $(DESKTOP) && $(NPM) run --silent lint && $(NPM) run --silent test
 	cd $(DESKTOP) && CHROMIUM=$(CHROMIUM) $(NPM) run --silent e2e

@@ -79,13 +79,17 @@ export async function open(env, { viewport = DESKTOP, locale = 'ca-ES', language
   return page;
 }
 
-/** Sign in through the form and wait for the worklist. */
-export async function signIn(page, env, account = ACCOUNTS.agent) {
+/**
+ * Sign in through the form and wait for the worklist: for its first row, or with
+ * `{ rows: false }` (a group that may have no open request) for its result count.
+ */
+export async function signIn(page, env, account = ACCOUNTS.agent, { rows = true } = {}) {
   await page.goto(`${env.url}/`);
   await page.locator('#username').fill(account.username);
   await page.locator('#password').fill(account.password);
   await page.locator('form button[type=submit]').click();
-  await page.locator('table.worklist-table tbody tr').first().waitFor();
+  const ready = rows ? 'table.worklist-table tbody tr' : '#results-title';
+  await page.locator(ready).first().waitFor({ timeout: rows ? WAIT_MS : 3 * WAIT_MS });
 }
 
 /** Run axe on the page as it is and fail on any serious or critical violation. */

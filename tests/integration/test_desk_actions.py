@@ -227,6 +227,7 @@ def test_an_agent_of_the_request_s_district_and_group_acts_and_the_history_recor
     assert answered == status, answer
     [entry] = entries()
     assert entry["actor"] == f"staff:{AGENT['sub']}"
+    assert entry["actor_name"] == AGENT["cognito:username"]
 
 
 @pytest.mark.parametrize("name", list(BAD_BODIES))

@@ -255,6 +255,7 @@ def test_an_agent_moves_a_request_forward_and_the_move_is_recorded(
     assert entry["kind"] == "state_change"
     assert (entry["from_state"], entry["to_state"]) == ("pending_validation", "planned")
     assert entry["actor"] == "staff:u-0042"
+    assert entry["actor_name"] == "agent42", "the timeline names who acted"
     assert entry["channel"] == "internal"
 
 
@@ -582,7 +583,7 @@ def test_a_template_reply_goes_by_sms_worded_for_gsm_7_and_is_recorded_once(
     [entry] = entries()
     assert entry["id"] == receipt.interaction_id
     assert (entry["kind"], entry["channel"], entry["text"]) == ("outbound_message", "sms", text)
-    assert entry["actor"] == "staff:u-0042"
+    assert (entry["actor"], entry["actor_name"]) == ("staff:u-0042", "agent42")
     assert "citizen_replied" not in stored().get("flags", set())
 
 

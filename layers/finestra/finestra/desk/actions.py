@@ -232,6 +232,7 @@ class ReplyCommand(BaseModel):
     idempotency_key: str
     reference: str
     staff_id: str
+    staff_name: str
     channel: ReplyChannel
     text: str
     language: Language
@@ -591,6 +592,7 @@ class RequestActions:
             idempotency_key=f"{staff.user_id}#{request.reference}#{key}",
             reference=request.reference,
             staff_id=staff.user_id,
+            staff_name=staff.username,
             channel=channel,
             text=shown.text,
             language=language,
@@ -689,6 +691,7 @@ class RequestActions:
             kind=InteractionKind.OUTBOUND_MESSAGE,
             channel=ResponseChannel(channel),
             actor=f"staff:{command.staff_id}",
+            actor_name=command.staff_name,
             provider_message_id=provider_id,
             text=shown.text,
         )
@@ -835,6 +838,7 @@ class RequestActions:
             kind=kind,
             channel="internal",
             actor=_actor(staff),
+            actor_name=staff.username,
             text=text,
             reason=reason,
             from_state=from_state,

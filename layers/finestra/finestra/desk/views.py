@@ -228,6 +228,7 @@ class TimelineEntry(BaseModel):
     kind: TimelineKind
     channel: str
     actor: str
+    actor_name: str | None = Field(description="the staff member's user name, if staff acted")
     text: str | None
     from_state: RequestState | None
     to_state: RequestState | None
@@ -1046,6 +1047,7 @@ def _timeline_entry(entry: Interaction) -> TimelineEntry:
         kind=kind,
         channel=str(entry.channel),
         actor=entry.actor,
+        actor_name=entry.actor_name,
         text=entry.text,
         from_state=entry.from_state,
         to_state=entry.to_state,

@@ -55,6 +55,9 @@ class Interaction(BaseModel):
     kind: InteractionKind
     channel: Channel
     actor: str = Field(description="citizen:<id>, staff:<id> or system")
+    actor_name: str | None = Field(
+        default=None, max_length=128, description="a staff actor's user name, as shown to staff"
+    )
     provider_message_id: str | None = None
     text: str | None = Field(default=None, max_length=20000)
     from_state: RequestState | None = None

@@ -45,10 +45,13 @@ class Recorder:
 
     def __init__(self, real: Any) -> None:
         self.events: list[dict[str, Any]] = []
+        self.invoked: list[str] = []
         self._real = real
         self._lock = threading.Lock()
 
     def __call__(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.invoked.append(f"{event['httpMethod']} {event['path']}")
         if not event["path"].startswith("/api/staff-test/"):
             answer: dict[str, Any] = self._real(function, event)
             return answer
@@ -556,6 +559,45 @@ def test_routes_learn_their_authorizer_from_the_event_or_the_api_default() -> No
         Route("GET", "/b", "Fn"),
         Route("POST", "/c", "Fn", authorizer="Staff", scopes=("desk/write",)),
     ]
+
+
+DESK_ROUTES = [route for route in routes_of(TEMPLATE) if route.path.startswith("/api/desk/")]
+
+
+def concrete(path: str) -> str:
+    """A desk route's path with each parameter filled in."""
+    filled = {"reference": "BCN-2026-000001", "citizen_id": "cit_01JGZZW1M00000000000000001"}
+    return re.sub(r"\{(\w+)\}", lambda found: filled.get(found.group(1), "x"), path)
+
+
+@pytest.mark.parametrize("route", DESK_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_every_desk_route_refuses_an_expired_or_forged_token_before_its_function(
+    gateway: Gateway, recorder: Recorder, agent_tokens: Tokens, route: Route
+) -> None:
+    claims = claims_of(agent_tokens.id_token)
+    expired = minted({**claims, "exp": int(time.time()) - 1})
+    forged = minted(claims, key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    header, _, signature = agent_tokens.id_token.split(".")
+    widened = (
+        base64.urlsafe_b64encode(
+            json.dumps({**claims, "cognito:groups": ["administrator"]}).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    tampered = f"{header}.{widened}.{signature}"
+    before = len(recorder.invoked)
+    path = concrete(route.path)
+    body = b"{}" if route.method in ("POST", "PUT", "PATCH") else None
+    sent = {"Content-Type": "application/json"}
+
+    for token in (expired, forged, tampered):
+        answer = call(
+            gateway, path, method=route.method, headers={**sent, **bearer(token)}, body=body
+        )
+        assert answer == UNAUTHORIZED, token[:10]
+    assert len(DESK_ROUTES) >= 20
+    assert recorder.invoked[before:] == [], "the function never ran"
 
 
 def test_every_staff_route_of_the_template_is_behind_the_staff_authorizer() -> None:

@@ -28,7 +28,21 @@ export const STAFF = [
     districts: ['10'],
     groups: ['lighting'],
   },
+  {
+    username: 'admin.city',
+    password: 'Finestra-Admin-2026!',
+    status: 'CONFIRMED',
+    user_id: 'u-admin-city',
+    roles: ['administrator'],
+    districts: ['*'],
+    groups: ['lighting', 'paving'],
+  },
 ];
+
+/** A citizen id as the city makes them: `cit_` and a ULID (Crockford's base 32). */
+export function citizenId(serial) {
+  return `cit_01JQ8Z${String(serial).padStart(20, '0')}`;
+}
 
 const HOUR = 3600_000;
 const OPEN_STATES = ['pending_validation', 'planned', 'in_resolution', 'pending_answer'];
@@ -79,14 +93,23 @@ function themesOf(group) {
   return catalogue.themes.filter((theme) => theme.responsible_group === group);
 }
 
+/** A second record of Marta Puig Soler, made when she once called from another phone. */
+const DUPLICATE = {
+  name: 'Marta Puig',
+  language: 'ca',
+  district: '2',
+  phone: '+34699111222',
+  email: 'mpuig@example.net',
+};
+
 function citizenRecords() {
   return CITIZENS.map(([name, language, district], index) => {
-    const id = `c-${String(index + 1).padStart(4, '0')}`;
+    const id = citizenId(index + 1);
     const slug = name.split(' ')[0].toLowerCase().normalize('NFD').replace(/[^a-z]/g, '');
     return {
       citizen_id: id,
       display_name: name,
-      kind: 'person',
+      kind: 'identified',
       district,
       neighbourhood: NEIGHBOURHOODS[index % NEIGHBOURHOODS.length],
       languages: index % 3 === 0 ? [language, 'es'].filter((v, i, all) => all.indexOf(v) === i) : [language],
@@ -153,7 +176,10 @@ function requestRecord({ group, theme, index, serial, now, citizens }) {
       district,
       neighbourhood: NEIGHBOURHOODS[index % NEIGHBOURHOODS.length],
     },
-    attachments: index % 4 === 0 ? [{ attachment_id: `a-${serial}`, filename: 'foto.jpg' }] : [],
+    attachments:
+      index % 4 === 0
+        ? [{ key: `requests/BCN-2026-${String(serial).padStart(6, '0')}/att_${serial}`, filename: 'foto.jpg', content_type: 'image/jpeg', size: 284_512 }]
+        : [],
     snapshots: snapshotsFor(theme, now, index),
     timeline: [
       { at: new Date(receivedAt).toISOString(), kind: 'inbound', channel, actor: null, text: description, from_state: null, to_state: null },
@@ -207,7 +233,25 @@ export function demoCity(now) {
       request.duplicates = [];
     }
   }
-  return { citizens, requests, themes: catalogue.themes };
+  const duplicate = {
+    citizen_id: citizenId(citizens.length + 1),
+    display_name: DUPLICATE.name,
+    kind: 'provisional',
+    district: DUPLICATE.district,
+    neighbourhood: NEIGHBOURHOODS[0],
+    languages: [DUPLICATE.language],
+    contacts: [
+      { kind: 'phone', value: DUPLICATE.phone, verified: false },
+      { kind: 'email', value: DUPLICATE.email, verified: false },
+    ],
+    consents: [{ purpose: 'service', channel: 'email', granted: true, at: '2026-01-12T10:40:00Z' }],
+  };
+  const paving = themesOf('paving');
+  serial += 1;
+  const call = requestRecord({ group: 'paving', theme: paving[0], index: 5, serial, now, citizens: [duplicate] });
+  requests.push({ ...call, channel: 'phone', district: '2', location: { ...call.location, district: '2' }, duplicates: [] });
+  citizens.push(duplicate);
+  return { citizens, requests, themes: catalogue.themes, areas: catalogue.areas, serial };
 }
 
 export const TEMPLATES = {

@@ -38,6 +38,102 @@ class HttpError extends Error {
   }
 }
 
+/** A success other than a plain 200, as the desk API answers some routes (201, headers). */
+class Answer {
+  constructor(status, body, headers = {}) {
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+const STATUS_OF = { invalid_request: 422, malformed: 400, not_found: 404, forbidden: 403, conflict: 409, transition_refused: 409 };
+
+/** A domain error as the API's one error body gives it: the field and its rule, when there is a field. */
+function refused(kind, rule, field = null) {
+  const code = kind === 'malformed' ? 'invalid_request' : kind;
+  return new HttpError(STATUS_OF[kind], code, field ? `${field} ${rule}` : rule, field ? [{ field, rule }] : undefined);
+}
+
+/** A body that broke pydantic's rules: each field with the rule's type. */
+function broken(errors) {
+  return new HttpError(422, 'invalid_request', 'some fields break the rules', errors.map(([field, rule]) => ({ field, rule })));
+}
+
+const FINAL_STATES = ['closed', 'cancelled', 'not_processed'];
+const UPLOAD_TYPES = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp', 'image/heic', 'text/plain', 'audio/mpeg', 'video/mp4'];
+const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+const UPLOAD_EXPIRY_MS = 600_000;
+const BUCKET = 'finestra-attachments';
+const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
+const CITIZEN_ID = new RegExp(`^cit_${ULID}$`);
+const MERGE_ID = new RegExp(`^mrg_${ULID}$`);
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const DNI_LETTERS = 'TRWAGMYFPDXBNJZSQVHLCKE';
+const ACCESS_FIELDS = ['citizen_id', 'user_id', 'since', 'until', 'cursor', 'limit'];
+
+/** An id as the city makes them: a prefix and a ULID-shaped random part. */
+function newId(prefix) {
+  const random = randomBytes(26);
+  return `${prefix}_${[...random].map((byte) => CROCKFORD[byte % 32]).join('')}`;
+}
+
+/** Whether `value` is a DNI or NIE with the right check letter, as the API normalises it. */
+function validDocument(value) {
+  const clean = value.replace(/[\s.-]/g, '').toUpperCase();
+  const dni = /^(\d{8})([A-Z])$/.exec(clean);
+  const nie = /^([XYZ])(\d{7})([A-Z])$/.exec(clean);
+  const [digits, letter] = dni ? [dni[1], dni[2]] : nie ? [`${'XYZ'.indexOf(nie[1])}${nie[2]}`, nie[3]] : [null, null];
+  return digits !== null && DNI_LETTERS[Number(digits) % 23] === letter ? clean : null;
+}
+
+/** A Spanish or international phone number in E.164, or null. */
+function validPhone(value) {
+  const digits = value.replace(/[\s().-]/g, '');
+  if (/^\+\d{9,15}$/.test(digits)) {
+    return digits;
+  }
+  return /^[6789]\d{8}$/.test(digits) ? `+34${digits}` : null;
+}
+
+/** A text field of an order: a string, trimmed, of `min` to `max` characters, or its pydantic rule. */
+function textRule(value, { min = 1, max, strip = false }) {
+  if (typeof value !== 'string') {
+    return 'string_type';
+  }
+  const text = strip ? value.trim() : value;
+  if (text.length < min) {
+    return 'string_too_short';
+  }
+  return text.length > max ? 'string_too_long' : null;
+}
+
+/** Check an order against its fields' rules, refusing unknown fields as `extra="forbid"` does. */
+function checkOrder(body, rules) {
+  const errors = [];
+  for (const name of Object.keys(body)) {
+    if (!(name in rules)) {
+      errors.push([name, 'extra_forbidden']);
+    }
+  }
+  for (const [name, rule] of Object.entries(rules)) {
+    const value = body[name];
+    if (value === undefined || value === null) {
+      if (rule.required) {
+        errors.push([name, 'missing']);
+      }
+      continue;
+    }
+    const problem = rule.check(value);
+    if (problem) {
+      errors.push([name, problem]);
+    }
+  }
+  if (errors.length > 0) {
+    throw broken(errors);
+  }
+}
+
 /** What an SMS of `text` costs: GSM-7 when every character fits, UCS-2 otherwise. */
 export function smsPreview(text) {
   const chars = [...text];
@@ -262,14 +358,19 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     const { snapshots, duplicates, timeline, ...record } = request;
     return {
       request: { ...worklistItem(request, now), ...record, sla: slaOf(request, now) },
-      timeline,
+      // The API's timeline entries name no files: the request's own list holds them.
+      timeline: timeline.map((item) => {
+        const shown = { ...item };
+        delete shown.attachments;
+        return shown;
+      }),
       snapshots,
       duplicates,
       allowed_transitions: TRANSITIONS[request.state] ?? [],
     };
   };
 
-  const note = (request, entry) => request.timeline.push({ at: new Date().toISOString(), channel: null, actor: null, text: null, from_state: null, to_state: null, ...entry });
+  const note = (request, entry) => request.timeline.push({ at: new Date().toISOString(), channel: null, actor: null, text: null, from_state: null, to_state: null, reason: null, ...entry });
 
   const worklist = (member, query) => {
     const now = Date.now();
@@ -300,42 +401,671 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     return { items: page.map((request) => worklistItem(request, now)), next_cursor: next, counts };
   };
 
-  const citizenSearch = (query) => {
+  const merges = new Map();
+  const audit = [];
+  const uploads = new Map();
+  const grants = new Map();
+  const logged = new Map();
+  let serial = city.serial;
+
+  const hasRole = (member, ...roles) => member.roles.includes('administrator') || roles.some((role) => member.roles.includes(role));
+  const requireRole = (member, ...roles) => {
+    if (!hasRole(member, ...roles)) {
+      throw refused('forbidden', `this needs the role ${[...roles].sort().join(' or ')}`);
+    }
+  };
+  const coversDistrict = (member, district) => district === null || district === undefined || member.districts.includes('*') || member.districts.includes(district);
+  const requireDistrict = (member, district) => {
+    if (!coversDistrict(member, district)) {
+      throw refused('forbidden', 'this is outside your districts');
+    }
+  };
+  const coversGroup = (member, group) => hasRole(member, 'supervisor') || member.groups.includes(group.split('.')[0]) || member.groups.includes(group);
+  const themeOf = (code) => city.themes.find((theme) => theme.code === code) ?? null;
+  const logAccess = (member, citizenIds, route, reason) => {
+    const at = new Date().toISOString();
+    for (const id of new Set(citizenIds)) {
+      accessLog.push({ at, user_id: member.user_id, username: member.username, citizen_id: id, route, reason });
+    }
+  };
+  const profileOf = (citizen) => ({
+    citizen_id: citizen.citizen_id,
+    display_name: citizen.display_name,
+    kind: citizen.kind,
+    district: citizen.district,
+    neighbourhood: citizen.neighbourhood,
+    languages: citizen.languages,
+    contacts: citizen.contacts,
+    consents: citizen.consents,
+  });
+  const stored = (id) => city.citizens.find((citizen) => citizen.citizen_id === id) ?? null;
+  const surviving = (id) => {
+    let citizen = stored(id);
+    for (let hop = 0; citizen?.merged_into && hop < 5; hop += 1) {
+      citizen = stored(citizen.merged_into);
+    }
+    return citizen;
+  };
+  const requestsOf = (id) => city.requests.filter((request) => request.citizen_id === id);
+
+  /** `_actionable`: an acting role, a known request, in the caller's districts and groups. */
+  const actionable = (member, reference) => {
+    requireRole(member, 'agent', 'supervisor');
+    const request = requestOf(reference);
+    requireDistrict(member, request.location?.district ?? request.district);
+    if (!coversGroup(member, request.group)) {
+      throw refused('forbidden', 'this request is outside your groups');
+    }
+    return request;
+  };
+  const entry = (member, fields) => ({
+    at: new Date().toISOString(),
+    kind: 'note',
+    channel: 'internal',
+    actor: `staff:${member.user_id}`,
+    actor_name: member.username,
+    text: null,
+    from_state: null,
+    to_state: null,
+    reason: null,
+    ...fields,
+  });
+  const summary = (request) => ({
+    reference: request.reference,
+    theme: request.theme,
+    state: request.state,
+    group: request.group,
+    agent: request.agent ?? null,
+    priority: request.priority,
+    due_at: request.due_at,
+    updated_at: new Date().toISOString(),
+    version: (request.version = (request.version ?? 1) + 1),
+    allowed_transitions: TRANSITIONS[request.state] ?? [],
+  });
+
+  const attach = (member, reference, body, origin) => {
+    requireRole(member, 'agent', 'supervisor');
+    checkOrder(body, {
+      // eslint-disable-next-line no-control-regex -- the API's file names refuse control characters
+      filename: { required: true, check: (v) => textRule(v, { max: 200, strip: true }) ?? (/^[^/\\\u0000-\u001f]+$/.test(v.trim()) ? null : 'string_pattern_mismatch') },
+      content_type: { required: true, check: (v) => textRule(v, { max: 100 }) },
+      size: { required: true, check: (v) => (Number.isInteger(v) ? (v >= 1 ? null : 'greater_than_equal') : 'int_type') },
+    });
+    const request = actionable(member, reference);
+    if (!UPLOAD_TYPES.includes(body.content_type)) {
+      throw refused('invalid_request', 'is not a kind of file the city keeps', 'content_type');
+    }
+    if (body.size > UPLOAD_MAX_BYTES) {
+      throw refused('invalid_request', `is larger than the ${UPLOAD_MAX_BYTES} bytes a file may have`, 'size');
+    }
+    const attachmentId = newId('att');
+    const key = `requests/${request.reference}/${attachmentId}`;
+    const policy = Buffer.from(
+      JSON.stringify({
+        expiration: new Date(Date.now() + UPLOAD_EXPIRY_MS).toISOString(),
+        conditions: [{ bucket: BUCKET }, { key }, { 'Content-Type': body.content_type }, ['content-length-range', 1, body.size]],
+      }),
+    ).toString('base64');
+    const fields = {
+      'Content-Type': body.content_type,
+      key,
+      'x-amz-algorithm': 'AWS4-HMAC-SHA256',
+      'x-amz-credential': `MOCKACCESSKEY/${new Date().toISOString().slice(0, 10).replace(/-/g, '')}/eu-west-1/s3/aws4_request`,
+      'x-amz-date': new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, ''),
+      policy,
+      'x-amz-signature': createHmac('sha256', signingKey).update(policy).digest('hex'),
+    };
+    grants.set(key, { size: body.size, type: body.content_type });
+    const file = { key, filename: body.filename.trim(), content_type: body.content_type, size: body.size };
+    request.attachments.push(file);
+    request.timeline.push(entry(member, { attachments: [file] }));
+    return new Answer(201, { upload: { url: `${origin}/_mock/s3/${BUCKET}`, fields }, attachment_id: attachmentId });
+  };
+
+  /** The attachments bucket's answer to a presigned POST, as S3 checks one. */
+  const storeUpload = async (headers, raw) => {
+    const xml = (status, code, message) => ({ status, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>` });
+    if (headers.authorization) {
+      return xml(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
+    }
+    let form;
+    try {
+      form = await new Request('http://bucket/', { method: 'POST', headers: { 'content-type': headers['content-type'] ?? '' }, body: raw }).formData();
+    } catch {
+      return xml(400, 'MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.');
+    }
+    const policy = String(form.get('policy') ?? '');
+    const signature = createHmac('sha256', signingKey).update(policy).digest('hex');
+    if (form.get('x-amz-signature') !== signature) {
+      return xml(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    }
+    const terms = JSON.parse(Buffer.from(policy, 'base64').toString('utf8'));
+    if (Date.parse(terms.expiration) < Date.now()) {
+      return xml(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.');
+    }
+    const named = new Set(['policy', 'x-amz-signature', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'file', 'bucket']);
+    for (const condition of terms.conditions.filter((item) => !Array.isArray(item))) {
+      const [[name, value]] = Object.entries(condition);
+      named.add(name);
+      if (name !== 'bucket' && form.get(name) !== value) {
+        return xml(403, 'AccessDenied', `Invalid according to Policy: Policy Condition failed: ["eq", "$${name}", "${value}"]`);
+      }
+    }
+    const extra = [...form.keys()].find((name) => !named.has(name));
+    if (extra) {
+      return xml(403, 'AccessDenied', `Invalid according to Policy: Extra input fields: ${extra}`);
+    }
+    const file = form.get('file');
+    if (!(file instanceof Blob)) {
+      return xml(400, 'InvalidArgument', 'POST requires exactly one file upload per request.');
+    }
+    const [, low, high] = terms.conditions.find((item) => Array.isArray(item) && item[0] === 'content-length-range');
+    if (file.size > high) {
+      return xml(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
+    }
+    if (file.size < low) {
+      return xml(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size');
+    }
+    const key = String(form.get('key'));
+    uploads.set(key, { size: file.size, type: String(form.get('Content-Type')), bytes: Buffer.from(await file.arrayBuffer()) });
+    return { status: 204, body: '' };
+  };
+
+  const correctTheme = (member, reference, body) => {
+    requireRole(member, 'agent', 'supervisor');
+    checkOrder(body, {
+      theme: { required: true, check: (v) => textRule(v, { max: 80 }) },
+      reason: { required: true, check: (v) => textRule(v, { max: 500, strip: true }) },
+    });
+    const request = actionable(member, reference);
+    if (FINAL_STATES.includes(request.state)) {
+      throw refused('conflict', `is ${request.state}; an ended request stays as it is`, 'state');
+    }
+    const theme = themeOf(body.theme);
+    if (theme === null) {
+      throw refused('invalid_request', 'is not a theme of the catalogue', 'theme');
+    }
+    if (theme.code === request.theme) {
+      throw refused('invalid_request', "is already the request's theme", 'theme');
+    }
+    const text = `theme ${request.theme} → ${theme.code}, group ${request.group} → ${theme.responsible_group}`;
+    request.timeline.push(entry(member, { kind: 'assignment', text, reason: body.reason.trim() }));
+    request.theme = theme.code;
+    request.theme_name = `${theme.element.ca} · ${theme.detail.ca}`;
+    request.group = theme.responsible_group;
+    request.due_at = new Date(Date.parse(request.received_at) + theme.sla_hours * 3600_000).toISOString();
+    return summary(request);
+  };
+
+  const findCitizen = (kind, value) =>
+    city.citizens.find((citizen) => !citizen.merged_into && citizen.contacts.some((contact) => contact.kind === kind && contact.value.toLowerCase() === value.toLowerCase())) ?? null;
+
+  const logContact = (member, body, key) => {
+    requireRole(member, 'agent', 'supervisor');
+    const name = (v) => textRule(v, { max: 120 });
+    checkOrder(body, {
+      channel: { required: true, check: (v) => (['voice', 'in_person'].includes(v) ? null : 'literal_error') },
+      citizen_id: { check: (v) => textRule(v, { max: 64 }) },
+      phone: { check: (v) => (typeof v === 'string' && validPhone(v) ? null : 'phone_number') },
+      email: { check: (v) => (typeof v === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()) ? null : 'email_address') },
+      document_id: { check: (v) => (typeof v === 'string' && validDocument(v) ? null : 'document_id') },
+      given_name: { check: name },
+      family_names: { check: name },
+      language: { check: (v) => (['ca', 'es', 'en'].includes(v) ? null : 'enum') },
+      request_type: { check: (v) => (['incident', 'complaint', 'suggestion', 'thanks', 'service_request', 'enquiry'].includes(v) ? null : 'enum') },
+      theme: { required: true, check: (v) => textRule(v, { max: 80 }) },
+      description: { required: true, check: (v) => textRule(v, { max: 4000 }) },
+      location: { check: (v) => (typeof v === 'object' && !Array.isArray(v) ? null : 'model_type') },
+      response_channel: { check: (v) => (['email', 'sms', 'letter', 'phone', 'immediate', 'none'].includes(v) ? null : 'enum') },
+    });
+    if (!/^[A-Za-z0-9._:=+/-]{1,100}$/.test(key)) {
+      throw refused('invalid_request', 'must be 1 to 100 letters, digits or . _ : = + / -', 'Idempotency-Key');
+    }
+    const seen = logged.get(`${member.user_id}#${key}`);
+    if (seen) {
+      return new Answer(201, seen, { Location: `${DESK}/requests/${seen.reference}` });
+    }
+    const place = body.location ?? null;
+    const district = place?.district_code ?? null;
+    if (district !== null && !/^([1-9]|10)$/.test(district)) {
+      throw refused('invalid_request', 'is not a district code', 'location.district_code');
+    }
+    requireDistrict(member, district);
+    const theme = themeOf(body.theme);
+    if (theme === null) {
+      throw refused('invalid_request', 'is not a theme of the catalogue', 'theme');
+    }
+    let citizen = null;
+    if (body.citizen_id) {
+      citizen = surviving(body.citizen_id);
+      if (citizen === null) {
+        throw refused('invalid_request', 'is not a citizen the city knows', 'citizen_id');
+      }
+      if (citizen.contacts.length === 0) {
+        throw refused('invalid_request', 'has no contact point to file the request under', 'citizen_id');
+      }
+    }
+    const given = [
+      ['phone', body.phone ? validPhone(body.phone) : null, false],
+      ['email', body.email ? body.email.trim().toLowerCase() : null, false],
+      ['document', body.document_id ? validDocument(body.document_id) : null, body.channel === 'in_person'],
+    ].filter(([, value]) => value);
+    citizen ??= given.map(([kind, value]) => findCitizen(kind, value)).find(Boolean) ?? null;
+    if (citizen === null && given.length > 0) {
+      citizen = {
+        citizen_id: newId('cit'),
+        display_name: [body.given_name, body.family_names].filter(Boolean).join(' ') || null,
+        kind: 'provisional',
+        district,
+        neighbourhood: null,
+        languages: [body.language ?? 'ca'],
+        contacts: [],
+        consents: [],
+      };
+      city.citizens.push(citizen);
+    }
+    if (citizen !== null) {
+      const fresh = given.filter(([kind, value]) => !citizen.contacts.some((c) => c.kind === kind && c.value === value));
+      if (fresh.length > 0) {
+        citizen.contacts.push(...fresh.map(([kind, value, verified]) => ({ kind, value, verified })));
+        citizen.version = (citizen.version ?? 1) + 1;
+        if (fresh.some(([, , verified]) => verified)) {
+          citizen.kind = 'identified';
+        }
+      }
+    }
+    const requestType = body.request_type ?? theme.request_types[0];
+    if (!theme.request_types.includes(requestType)) {
+      throw refused('invalid_request', 'is not a type this theme accepts', 'request_type');
+    }
+    if (body.response_channel && !theme.response_channels.includes(body.response_channel)) {
+      throw refused('invalid_request', 'is not offered for this theme', 'response_channel');
+    }
+    const hasPlace = place !== null && (Boolean(place.address) || (place.latitude != null && place.longitude != null));
+    if (theme.requires_location && !hasPlace) {
+      throw refused('invalid_request', 'is required for this theme', 'location');
+    }
+    serial += 1;
+    const now = new Date();
+    const channel = body.channel === 'voice' ? 'phone' : 'in_person';
+    const request = {
+      reference: `BCN-2026-${String(serial).padStart(6, '0')}`,
+      theme: theme.code,
+      theme_name: `${theme.element.ca} · ${theme.detail.ca}`,
+      state: 'pending_validation',
+      channel,
+      district,
+      neighbourhood: null,
+      priority: 'normal',
+      group: theme.responsible_group,
+      received_at: now.toISOString(),
+      due_at: new Date(now.getTime() + theme.sla_hours * 3600_000).toISOString(),
+      description: body.description,
+      citizen_id: citizen?.citizen_id ?? null,
+      language: body.language ?? 'ca',
+      response_channel: body.response_channel ?? theme.response_channels[0],
+      location: place ? { lat: place.latitude ?? null, lon: place.longitude ?? null, address: place.address ?? null, district, neighbourhood: null } : null,
+      attachments: [],
+      snapshots: [],
+      duplicates: [],
+      timeline: [
+        { at: now.toISOString(), kind: 'inbound', channel, actor: `staff:${member.user_id}`, actor_name: member.username, text: body.description, from_state: null, to_state: null, reason: null },
+      ],
+    };
+    city.requests.push(request);
+    const answer = { reference: request.reference, state: request.state };
+    logged.set(`${member.user_id}#${key}`, answer);
+    return new Answer(201, answer, { Location: `${DESK}/requests/${request.reference}` });
+  };
+
+  const citizenOrder = () => ({ required: true, check: (v) => (typeof v === 'string' && CITIZEN_ID.test(v) ? null : typeof v === 'string' ? 'string_pattern_mismatch' : 'string_type') });
+  const live = (id, field) => {
+    const citizen = stored(id);
+    if (citizen === null) {
+      throw refused('not_found', 'is not a citizen the city knows', field);
+    }
+    if (citizen.merged_into) {
+      throw refused('conflict', 'was merged into another citizen', field);
+    }
+    if (citizen.erased_at) {
+      throw refused('conflict', 'was erased', field);
+    }
+    return citizen;
+  };
+  const inScope = (member, citizens, requests) => {
+    if (member.roles.includes('administrator')) {
+      return;
+    }
+    for (const district of [...citizens.map((c) => c.district), ...requests.map((r) => r.location?.district ?? r.district)]) {
+      requireDistrict(member, district);
+    }
+  };
+  const mergeView = (merge) => {
+    const shown = { ...merge };
+    delete shown.moved_contacts;
+    return shown;
+  };
+
+  const merge = (member, body) => {
+    requireRole(member, 'agent', 'supervisor');
+    checkOrder(body, {
+      survivor: citizenOrder(),
+      merged: citizenOrder(),
+      reason: { required: true, check: (v) => textRule(v, { min: 3, max: 500, strip: true }) },
+    });
+    if (body.survivor === body.merged) {
+      throw refused('invalid_request', 'must name another citizen than survivor', 'merged');
+    }
+    const already = stored(body.merged);
+    if (already?.merged_into === body.survivor && merges.has(already.merge_id)) {
+      return mergeView(merges.get(already.merge_id));
+    }
+    const survivor = live(body.survivor, 'survivor');
+    const merged = live(body.merged, 'merged');
+    const moving = requestsOf(merged.citizen_id);
+    inScope(member, [survivor, merged], moving);
+    const now = new Date().toISOString();
+    const known = new Set(survivor.contacts.map((c) => `${c.kind}:${c.value}`));
+    const contacts = merged.contacts.filter((c) => !known.has(`${c.kind}:${c.value}`));
+    const record = {
+      merge_id: newId('mrg'),
+      survivor: survivor.citizen_id,
+      merged: merged.citizen_id,
+      reason: body.reason.trim(),
+      by: member.user_id,
+      by_username: member.username,
+      at: now,
+      state: 'done',
+      references: moving.map((r) => r.reference).sort(),
+      contacts_moved: contacts.length,
+      consents_moved: merged.consents.length,
+      survivor_contacts_before: survivor.contacts.length,
+      survivor_consents_before: survivor.consents.length,
+      survivor_version: (survivor.version ?? 1) + 1,
+      merged_version: (merged.version ?? 1) + 1,
+      finished_at: now,
+      undone_at: null,
+      undone_by: null,
+      moved_contacts: merged.contacts,
+    };
+    for (const request of moving) {
+      request.citizen_id = survivor.citizen_id;
+    }
+    survivor.contacts = [...survivor.contacts, ...contacts];
+    survivor.consents = [...survivor.consents, ...merged.consents];
+    survivor.version = record.survivor_version;
+    merged.contacts = [];
+    merged.consents = [];
+    merged.merged_into = survivor.citizen_id;
+    merged.merge_id = record.merge_id;
+    merged.version = record.merged_version;
+    merges.set(record.merge_id, record);
+    audit.push({ citizen_id: survivor.citizen_id, at: now, action: 'merge', merge_id: record.merge_id, by: member.user_id, role: 'survivor' });
+    audit.push({ citizen_id: merged.citizen_id, at: now, action: 'merge', merge_id: record.merge_id, by: member.user_id, role: 'merged' });
+    logAccess(member, [survivor.citizen_id, merged.citizen_id], `${DESK}/citizens/merge`, 'merge');
+    return mergeView(record);
+  };
+
+  const undo = (member, mergeId) => {
+    requireRole(member, 'agent', 'supervisor');
+    const record = MERGE_ID.test(mergeId) ? merges.get(mergeId) : undefined;
+    if (record === undefined) {
+      throw refused('not_found', 'is not a merge the city knows', 'merge_id');
+    }
+    const survivor = stored(record.survivor);
+    const merged = stored(record.merged);
+    const moved = record.references.map((reference) => city.requests.find((r) => r.reference === reference)).filter(Boolean);
+    inScope(member, [survivor, merged].filter(Boolean), moved);
+    if (record.state === 'undone') {
+      return mergeView(record);
+    }
+    if (survivor === null || survivor.erased_at) {
+      throw refused('conflict', 'was erased since the merge', 'survivor');
+    }
+    if (survivor.merged_into) {
+      throw refused('conflict', 'was merged again since the merge', 'survivor');
+    }
+    if ((survivor.version ?? 1) !== record.survivor_version) {
+      throw refused('conflict', 'changed since the merge (a contact point or consent)', 'survivor');
+    }
+    if (merged === null || merged.merged_into !== record.survivor || (merged.version ?? 1) !== record.merged_version) {
+      throw refused('conflict', 'changed since the merge', 'merged');
+    }
+    for (const request of moved) {
+      if (request.citizen_id !== record.survivor) {
+        throw refused('conflict', `request ${request.reference} left the survivor since`, 'references');
+      }
+    }
+    const later = requestsOf(record.survivor).find((request) => request.received_at > record.at && !record.references.includes(request.reference));
+    if (later) {
+      throw refused('conflict', `request ${later.reference} was filed since the merge`, 'survivor');
+    }
+    for (const request of moved) {
+      request.citizen_id = record.merged;
+    }
+    survivor.contacts = survivor.contacts.slice(0, record.survivor_contacts_before);
+    survivor.consents = survivor.consents.slice(0, record.survivor_consents_before);
+    survivor.version += 1;
+    merged.contacts = record.moved_contacts;
+    merged.consents = [];
+    delete merged.merged_into;
+    delete merged.merge_id;
+    merged.version += 1;
+    const now = new Date().toISOString();
+    record.state = 'undone';
+    record.undone_at = now;
+    record.undone_by = member.user_id;
+    audit.push({ citizen_id: survivor.citizen_id, at: now, action: 'merge_undone', merge_id: record.merge_id, by: member.user_id, role: 'survivor' });
+    audit.push({ citizen_id: merged.citizen_id, at: now, action: 'merge_undone', merge_id: record.merge_id, by: member.user_id, role: 'merged' });
+    return mergeView(record);
+  };
+
+  /** The citizen and every citizen merged into them. */
+  const groupOf = (root) => {
+    const group = [root];
+    for (let index = 0; index < group.length; index += 1) {
+      group.push(...city.citizens.filter((c) => c.merged_into === group[index].citizen_id));
+    }
+    return group;
+  };
+  const rootOf = (id) => {
+    const root = CITIZEN_ID.test(id) ? surviving(id) : null;
+    if (root === null) {
+      throw refused('not_found', 'is not a citizen the city knows', 'citizen_id');
+    }
+    return root;
+  };
+
+  const exportCitizen = (member, id) => {
+    requireRole(member, 'administrator');
+    const group = groupOf(rootOf(id));
+    const ids = group.map((c) => c.citizen_id);
+    const now = new Date().toISOString();
+    const body = {
+      format: 'finestra.citizen-export/1',
+      citizen_id: ids[0],
+      asked_for: id,
+      exported_at: now,
+      exported_by: member.user_id,
+      citizen: { ...profileOf(group[0]), contact_points: group[0].contacts },
+      merged_citizens: group.slice(1).map((c) => ({ ...profileOf(c), moved_contact_points: merges.get(c.merge_id)?.moved_contacts ?? [] })),
+      requests: ids.flatMap((cid) =>
+        requestsOf(cid).map(({ timeline, snapshots, ...request }) => ({ request: { ...request, duplicates: undefined }, interactions: timeline, snapshots })),
+      ),
+      snapshots: [],
+      opinions: [],
+      merges: [...merges.values()].filter((m) => ids.includes(m.survivor) || ids.includes(m.merged)).map(mergeView),
+      audit: audit.filter((item) => ids.includes(item.citizen_id)),
+      access_log: accessLog.filter((item) => ids.includes(item.citizen_id)).slice().reverse(),
+    };
+    audit.push({ citizen_id: ids[0], at: now, action: 'export', by: member.user_id, by_username: member.username, citizens: ids });
+    logAccess(member, [ids[0]], `${DESK}/citizens/{citizen_id}/export`, 'export');
+    return new Answer(200, body, { 'Content-Disposition': `attachment; filename=citizen-${id}.json` });
+  };
+
+  const erase = (member, id, body) => {
+    requireRole(member, 'administrator');
+    checkOrder(body, { reason: { required: true, check: (v) => textRule(v, { min: 3, max: 500, strip: true }) } });
+    const root = rootOf(id);
+    const group = groupOf(root);
+    const ids = group.map((c) => c.citizen_id);
+    const now = new Date().toISOString();
+    const tally = {};
+    const add = (kind, n = 1) => {
+      if (n > 0) {
+        tally[kind] = (tally[kind] ?? 0) + n;
+      }
+    };
+    for (const citizen of group) {
+      add('contact_points', citizen.contacts.length);
+      for (const request of requestsOf(citizen.citizen_id)) {
+        add('file_versions', request.attachments.filter((file) => uploads.delete(file.key)).length);
+        add('snapshots', request.snapshots.length);
+        request.snapshots = [];
+        for (const item of request.timeline) {
+          if (item.text || item.attachments?.length) {
+            item.text = null;
+            delete item.attachments;
+            add('interactions');
+          }
+        }
+        request.attachments = [];
+        if (!request.erased_at) {
+          request.erased_at = now;
+          request.description = '[erased]';
+          if (request.location) {
+            const { district, neighbourhood, lat, lon } = request.location;
+            request.location = { district, neighbourhood, address: null, lat: lat === null ? null : Math.round(lat * 100) / 100, lon: lon === null ? null : Math.round(lon * 100) / 100 };
+          }
+          add('requests');
+        }
+      }
+    }
+    const already = group.every((c) => c.erased_at);
+    if (!(already && Object.keys(tally).length === 0)) {
+      for (const citizen of group) {
+        add('name_tokens', citizen.display_name ? citizen.display_name.split(/\s+/).length : 0);
+        if (!citizen.erased_at) {
+          add('profiles');
+        }
+        Object.assign(citizen, { display_name: null, kind: 'provisional', district: null, neighbourhood: null, contacts: [], consents: [] });
+        citizen.erased_at ??= now;
+        citizen.erasure_id ??= root.erasure_id ?? newId('era');
+        citizen.version = (citizen.version ?? 1) + 1;
+      }
+      audit.push({ citizen_id: ids[0], at: now, action: 'erasure', erasure_id: root.erasure_id, by: member.user_id, reason: body.reason.trim(), citizens: ids, erased: tally });
+      logAccess(member, [ids[0]], `${DESK}/citizens/{citizen_id}/erasure`, 'erasure');
+    }
+    return { erasure_id: root.erasure_id, citizen_id: ids[0], citizens: ids, at: root.erased_at, erased: tally };
+  };
+
+  const accessCursor = (fingerprint, offset) => {
+    const body = Buffer.from(JSON.stringify({ query: fingerprint, offset })).toString('base64url');
+    return `${body}.${createHmac('sha256', signingKey).update(`access-log.${body}`).digest('hex').slice(0, 32)}`;
+  };
+
+  const readAccessLog = (member, query) => {
+    requireRole(member, 'administrator');
+    const errors = [...query.keys()].filter((name) => !ACCESS_FIELDS.includes(name)).map((name) => [name, 'extra_forbidden']);
+    const instant = (name) => {
+      const value = query.get(name);
+      if (value === null) {
+        return null;
+      }
+      if (Number.isNaN(Date.parse(value))) {
+        errors.push([name, 'datetime_from_date_parsing']);
+        return null;
+      }
+      if (!/(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
+        errors.push([name, 'timezone_aware']);
+        return null;
+      }
+      return Date.parse(value);
+    };
+    const since = instant('since');
+    const until = instant('until');
+    const limit = query.has('limit') ? Number(query.get('limit')) : 50;
+    if (!Number.isInteger(limit)) {
+      errors.push(['limit', 'int_parsing']);
+    } else if (limit < 1 || limit > 200) {
+      errors.push(['limit', limit < 1 ? 'greater_than_equal' : 'less_than_equal']);
+    }
+    const citizen = query.get('citizen_id');
+    const user = query.get('user_id');
+    if (errors.length === 0 && !citizen && !user) {
+      errors.push(['body', 'value_error']);
+    }
+    if (errors.length === 0 && since !== null && until !== null && since > until) {
+      errors.push(['body', 'value_error']);
+    }
+    if (errors.length > 0) {
+      throw broken(errors);
+    }
+    const fingerprint = [citizen ?? '', user ?? '', query.get('since') ?? '', query.get('until') ?? ''].join('|');
+    let offset = 0;
+    const cursor = query.get('cursor');
+    if (cursor) {
+      const [body, signature] = cursor.split('.');
+      const expected = body ? createHmac('sha256', signingKey).update(`access-log.${body}`).digest('hex').slice(0, 32) : '';
+      if (!body || signature !== expected) {
+        throw refused('malformed', 'is not a cursor this list handed out', 'cursor');
+      }
+      const position = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+      if (position.query !== fingerprint) {
+        throw refused('malformed', 'belongs to another question', 'cursor');
+      }
+      offset = position.offset;
+    }
+    const found = accessLog
+      .filter((item) => (!citizen || item.citizen_id === citizen) && (!user || item.user_id === user))
+      .filter((item) => (since === null || Date.parse(item.at) >= since) && (until === null || Date.parse(item.at) <= until))
+      .slice()
+      .reverse();
+    const items = found.slice(offset, offset + limit);
+    return { items, next_cursor: offset + limit < found.length ? accessCursor(fingerprint, offset + limit) : null };
+  };
+
+  const citizenSearch = (member, query) => {
     const [field, raw] = ['phone', 'email', 'document', 'name', 'reference'].map((name) => [name, query.get(name)]).find(([, value]) => value) ?? [];
     if (!field) {
-      throw new HttpError(422, 'invalid_request', 'name one identifier', [{ field: 'query', rule: 'missing' }]);
+      throw broken([['body', 'value_error']]);
     }
     const value = raw.trim().toLowerCase().replace(/\s+/g, field === 'phone' ? '' : ' ');
-    const hits = city.citizens.filter((citizen) => {
+    const matches = city.citizens.filter((citizen) => {
       if (field === 'name') {
-        return citizen.display_name.toLowerCase().includes(value);
+        return (citizen.display_name ?? '').toLowerCase().includes(value);
       }
       if (field === 'reference') {
         return city.requests.some((request) => request.reference.toLowerCase() === value && request.citizen_id === citizen.citizen_id);
       }
       return citizen.contacts.some((contact) => contact.kind === field && contact.value.toLowerCase() === value);
     });
+    const hits = [...new Map(matches.map((citizen) => surviving(citizen.citizen_id)).filter(Boolean).map((c) => [c.citizen_id, c])).values()];
+    logAccess(member, hits.map((citizen) => citizen.citizen_id), `${DESK}/citizens`, 'search');
     return {
       items: hits.map((citizen) => ({
         citizen_id: citizen.citizen_id,
         display_name: citizen.display_name,
         district: citizen.district,
         languages: citizen.languages,
-        request_count: city.requests.filter((request) => request.citizen_id === citizen.citizen_id).length,
+        request_count: requestsOf(citizen.citizen_id).length,
       })),
     };
   };
 
   const citizenView = (member, citizenId) => {
-    const citizen = city.citizens.find((item) => item.citizen_id === citizenId);
-    if (!citizen) {
-      throw new HttpError(404, 'not_found', 'no such citizen');
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(citizenId)) {
+      throw refused('invalid_request', 'is not a citizen id', 'citizen_id');
     }
-    accessLog.push({ at: new Date().toISOString(), user_id: member.user_id, username: member.username, citizen_id: citizenId, route: 'citizen', reason: null });
+    const citizen = surviving(citizenId);
+    if (!citizen) {
+      throw new HttpError(404, 'not_found', 'no citizen has this id');
+    }
+    logAccess(member, [citizen.citizen_id], `${DESK}/citizens/{citizen_id}`, 'profile');
     const now = Date.now();
-    const theirs = city.requests.filter((request) => request.citizen_id === citizenId).sort((a, b) => b.received_at.localeCompare(a.received_at));
+    const theirs = requestsOf(citizen.citizen_id).sort((a, b) => b.received_at.localeCompare(a.received_at));
     return {
-      citizen,
+      citizen: profileOf(citizen),
       requests: theirs.map((request) => worklistItem(request, now)),
       snapshots: theirs[0]?.snapshots ?? [],
       campaigns: [],
@@ -343,7 +1073,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     };
   };
 
-  const desk = (method, path, query, body, member) => {
+  const desk = (method, path, query, body, member, headers, origin) => {
     const route = (pattern) => pattern.exec(path);
     let found;
     if (method === 'GET' && path === `${DESK}/me`) {
@@ -354,7 +1084,31 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       return worklist(member, query);
     }
     if (method === 'GET' && path === `${DESK}/citizens`) {
-      return citizenSearch(query);
+      return citizenSearch(member, query);
+    }
+    if (method === 'GET' && path === `${DESK}/access-log`) {
+      return readAccessLog(member, query);
+    }
+    if (method === 'POST' && path === `${DESK}/requests`) {
+      return logContact(member, body, headers['idempotency-key'] ?? randomUUID());
+    }
+    if (method === 'POST' && path === `${DESK}/citizens/merge`) {
+      return merge(member, body);
+    }
+    if (method === 'POST' && (found = route(/^\/api\/desk\/v1\/citizens\/merges\/([^/]+)\/undo$/))) {
+      return undo(member, decodeURIComponent(found[1]));
+    }
+    if (method === 'GET' && (found = route(/^\/api\/desk\/v1\/citizens\/([^/]+)\/export$/))) {
+      return exportCitizen(member, decodeURIComponent(found[1]));
+    }
+    if (method === 'POST' && (found = route(/^\/api\/desk\/v1\/citizens\/([^/]+)\/erasure$/))) {
+      return erase(member, decodeURIComponent(found[1]), body);
+    }
+    if (method === 'POST' && (found = route(/^\/api\/desk\/v1\/requests\/([^/]+)\/attachments$/))) {
+      return attach(member, decodeURIComponent(found[1]), body, origin);
+    }
+    if (method === 'POST' && (found = route(/^\/api\/desk\/v1\/requests\/([^/]+)\/theme$/))) {
+      return correctTheme(member, decodeURIComponent(found[1]), body);
     }
     if (method === 'GET' && path === `${DESK}/reply-templates`) {
       return { items: TEMPLATES[query.get('lang')] ?? TEMPLATES.ca };
@@ -379,14 +1133,15 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
         if (!(TRANSITIONS[request.state] ?? []).includes(body.to)) {
           throw new HttpError(409, 'transition_not_allowed', 'not from this state');
         }
-        note(request, { kind: 'state_change', actor: member.username, text: body.reason, from_state: request.state, to_state: body.to });
+        note(request, { kind: 'state_change', actor: member.username, reason: body.reason, from_state: request.state, to_state: body.to });
         request.state = body.to;
         return detail(request);
       }
       if (action === 'assignment') {
         required(body, ['group', 'reason']);
+        const before = request.group;
         request.group = body.group;
-        note(request, { kind: 'assignment', actor: member.username, text: body.reason });
+        note(request, { kind: 'assignment', actor: member.username, text: `group ${before}, agent ${request.agent ?? '-'} → group ${body.group}, agent ${body.agent ?? '-'}`, reason: body.reason });
         return detail(request);
       }
       if (action === 'priority') {
@@ -442,8 +1197,15 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     for await (const chunk of request) {
       chunks.push(chunk);
     }
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     try {
+      if (request.method === 'POST' && url.pathname === `/_mock/s3/${BUCKET}`) {
+        const stored = await storeUpload(request.headers, bytes);
+        response.writeHead(stored.status, stored.body ? { 'Content-Type': 'application/xml' } : {});
+        response.end(stored.body);
+        return;
+      }
       if (url.pathname === '/config.json') {
         send(response, 200, { ...POOL, cognitoEndpoint: '/_local/cognito-idp/' });
         return;
@@ -456,7 +1218,17 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       }
       if (url.pathname.startsWith('/api/v1/themes')) {
         const lang = ['ca', 'es', 'en'].includes(url.searchParams.get('lang')) ? url.searchParams.get('lang') : 'ca';
-        const themes = city.themes.map((theme) => ({ code: theme.code, area: theme.area, element: theme.element[lang], detail: theme.detail[lang] }));
+        const areas = new Map(city.areas.map((area) => [area.code, area.names?.[lang] ?? area.code]));
+        const themes = city.themes.map((theme) => ({
+          code: theme.code,
+          area: areas.get(theme.area) ?? theme.area,
+          element: theme.element[lang],
+          detail: theme.detail[lang],
+          request_types: theme.request_types,
+          response_channels: theme.response_channels,
+          requires_location: theme.requires_location,
+          requires_identified_citizen: theme.requires_identified_citizen,
+        }));
         send(response, 200, { themes });
         return;
       }
@@ -471,7 +1243,12 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
           }
         }
         calls.push({ method: request.method, path: url.pathname, username: member.username });
-        send(response, 200, desk(request.method, url.pathname, url.searchParams, body, member));
+        const answer = desk(request.method, url.pathname, url.searchParams, body, member, request.headers, `http://${request.headers.host}`);
+        if (answer instanceof Answer) {
+          send(response, answer.status, answer.body, answer.headers);
+        } else {
+          send(response, 200, answer);
+        }
         return;
       }
       await file(response, url.pathname);
@@ -496,6 +1273,9 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     url: `http://127.0.0.1:${address.port}`,
     calls,
     accessLog,
+    uploads,
+    merges,
+    city,
     close: () => new Promise((done) => server.close(() => done())),
   };
 }

@@ -7,13 +7,16 @@ import { DeskApi } from './api/desk';
 import type { Me } from './api/types';
 import { LANGUAGES } from './api/types';
 import { CognitoSession } from './auth/session';
+import { isAdministrator } from './auth/roles';
 import { AuthError } from './auth/tokens';
 import { ErrorNotice, Loading, ScreenTitle } from './components/common';
 import { type DesktopConfig, loadConfig } from './config';
 import { type Desk, DeskProvider } from './desk';
 import { useI18n } from './i18n/context';
 import { Link, paths, type Route, useNavigation } from './router';
+import { AccessLog } from './screens/AccessLog';
 import { Citizen } from './screens/Citizen';
+import { NewRequest } from './screens/NewRequest';
 import { RequestDetail } from './screens/RequestDetail';
 import { Search } from './screens/Search';
 import { SignIn } from './screens/SignIn';
@@ -61,6 +64,11 @@ function Banner({ me, onSignOut }: { readonly me: Me | null; readonly onSignOut:
           <Link to={paths.search()} aria-current={current('search')}>
             {t('nav.search')}
           </Link>
+          {isAdministrator(me) && (
+            <Link to={paths.accessLog()} aria-current={current('accessLog')}>
+              {t('nav.accessLog')}
+            </Link>
+          )}
         </nav>
       )}
       <div className="banner-tools">
@@ -89,6 +97,10 @@ function Screen({ route }: { readonly route: Route }) {
       return <Citizen key={route.citizenId} citizenId={route.citizenId} />;
     case 'search':
       return <Search />;
+    case 'newRequest':
+      return <NewRequest />;
+    case 'accessLog':
+      return <AccessLog />;
     case 'missing':
       return (
         <>

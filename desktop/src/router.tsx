@@ -1,4 +1,4 @@
-/** A small History API router: four screens do not need a routing library. */
+/** A small History API router: a handful of screens do not need a routing library. */
 
 import {
   type ComponentPropsWithRef,
@@ -17,7 +17,12 @@ export type Route =
   | { readonly screen: 'request'; readonly reference: string }
   | { readonly screen: 'citizen'; readonly citizenId: string }
   | { readonly screen: 'search' }
+  | { readonly screen: 'newRequest' }
+  | { readonly screen: 'accessLog' }
   | { readonly screen: 'missing' };
+
+/** The path segment of the new-request form; no reference reads `new`. */
+const NEW = 'new';
 
 /** The screen a path shows. */
 export function routeOf(pathname: string): Route {
@@ -25,6 +30,9 @@ export function routeOf(pathname: string): Route {
   const [first, second, ...rest] = parts;
   if (first === undefined) {
     return { screen: 'worklist' };
+  }
+  if (first === 'requests' && second === NEW && rest.length === 0) {
+    return { screen: 'newRequest' };
   }
   if (first === 'requests' && second && rest.length === 0) {
     return { screen: 'request', reference: second };
@@ -35,15 +43,24 @@ export function routeOf(pathname: string): Route {
   if (first === 'search' && second === undefined) {
     return { screen: 'search' };
   }
+  if (first === 'access-log' && second === undefined) {
+    return { screen: 'accessLog' };
+  }
   return { screen: 'missing' };
 }
 
-/** The path of a request's or citizen's screen. */
+/** The path of each screen. */
 export const paths = {
   worklist: (search = ''): string => `/${search}`,
   request: (reference: string): string => `/requests/${encodeURIComponent(reference)}`,
+  /** The request a call or visit just opened, with the news of it. */
+  loggedRequest: (reference: string): string => `/requests/${encodeURIComponent(reference)}?logged=1`,
+  /** The form that logs a call or visit, for `citizenId` when given. */
+  newRequest: (citizenId: string | null = null): string =>
+    citizenId ? `/requests/${NEW}?${new URLSearchParams({ citizen: citizenId }).toString()}` : `/requests/${NEW}`,
   citizen: (citizenId: string): string => `/citizens/${encodeURIComponent(citizenId)}`,
   search: (search = ''): string => `/search${search}`,
+  accessLog: (search = ''): string => `/access-log${search}`,
 };
 
 interface Navigation {

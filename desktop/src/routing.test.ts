@@ -10,6 +10,9 @@ describe('routeOf', () => {
     ['/requests/BCN-2026-000123', { screen: 'request', reference: 'BCN-2026-000123' }],
     ['/citizens/c-0001', { screen: 'citizen', citizenId: 'c-0001' }],
     ['/search', { screen: 'search' }],
+    ['/requests/new', { screen: 'newRequest' }],
+    ['/access-log', { screen: 'accessLog' }],
+    ['/access-log/x', { screen: 'missing' }],
     ['/requests/', { screen: 'missing' }],
     ['/admin/secrets', { screen: 'missing' }],
   ])('shows %s as the right screen', (path, route) => {
@@ -18,6 +21,13 @@ describe('routeOf', () => {
 
   it('round-trips a reference through its path', () => {
     expect(routeOf(paths.request('BCN/2026 1'))).toEqual({ screen: 'request', reference: 'BCN/2026 1' });
+  });
+
+  it('opens the form for a citizen, and a logged request with its news', () => {
+    expect(paths.newRequest()).toBe('/requests/new');
+    expect(paths.newRequest('cit_A')).toBe('/requests/new?citizen=cit_A');
+    expect(paths.loggedRequest('BCN-2026-000200')).toBe('/requests/BCN-2026-000200?logged=1');
+    expect(routeOf(new URL(paths.newRequest('cit_A'), 'https://desk.example').pathname)).toEqual({ screen: 'newRequest' });
   });
 });
 

@@ -110,13 +110,22 @@ export class ApiClient {
     return this.send<T>('GET', urlOf(this.options.baseUrl, path, query));
   }
 
-  /** `POST path` with a JSON body, answering the parsed JSON body. */
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.send<T>('POST', urlOf(this.options.baseUrl, path), body);
+  /**
+   * `POST path` with a JSON body (none when `body` is undefined), answering the parsed
+   * JSON body; `headers` adds to the request's own, e.g. an `Idempotency-Key`.
+   */
+  post<T>(path: string, body: unknown, headers: Readonly<Record<string, string>> = {}): Promise<T> {
+    return this.send<T>('POST', urlOf(this.options.baseUrl, path), body, headers);
   }
 
-  private async send<T>(method: string, url: string, body?: unknown): Promise<T> {
+  private async send<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<T> {
     const headers: Record<string, string> = {
+      ...extra,
       Accept: 'application/json',
       Authorization: `Bearer ${await this.options.token()}`,
     };

@@ -2,23 +2,36 @@
 
 import type { ApiClient } from './client';
 import type {
+  AccessPage,
+  AccessQuery,
+  AttachmentOrder,
+  CitizenExport,
   CitizenMatch,
   CitizenView,
+  ContactOrder,
+  Erasure,
   Language,
+  LoggedRequest,
   Me,
+  Merge,
   Priority,
   ReplyPreview,
   ReplyTemplate,
   RequestDetail,
   RequestState,
+  RequestSummary,
   SearchField,
   SentReply,
   ThemeChoice,
+  UploadGrant,
   Worklist,
   WorklistFilter,
 } from './types';
 
 const DESK = '/api/desk/v1';
+
+/** The most access records one page asks for (the API allows 1 to 200). */
+export const ACCESS_PAGE_SIZE = 50;
 
 function segment(value: string): string {
   return encodeURIComponent(value);
@@ -105,5 +118,51 @@ export class DeskApi {
   async themes(language: Language): Promise<readonly ThemeChoice[]> {
     const page = await this.client.get<{ themes: ThemeChoice[] }>('/api/v1/themes', { lang: language });
     return page.themes;
+  }
+
+  /** Correct a request's theme; the request moves to that theme's group. */
+  correctTheme(reference: string, theme: string, reason: string): Promise<RequestSummary> {
+    return this.client.post<RequestSummary>(`${DESK}/requests/${segment(reference)}/theme`, { theme, reason });
+  }
+
+  /**
+   * Ask leave to upload one file to a request. The API records the file on the request
+   * at once and answers the presigned POST that stores it (see `uploadFile`).
+   */
+  attach(reference: string, file: AttachmentOrder): Promise<UploadGrant> {
+    return this.client.post<UploadGrant>(`${DESK}/requests/${segment(reference)}/attachments`, file);
+  }
+
+  /**
+   * Open a request for a phone call or a visit. The same `idempotencyKey` opens one
+   * request however often it is sent, so a retry after a lost answer is safe.
+   */
+  logContact(order: ContactOrder, idempotencyKey: string): Promise<LoggedRequest> {
+    return this.client.post<LoggedRequest>(`${DESK}/requests`, order, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  /** Merge `merged` into `survivor`: contacts, consents and requests move to the survivor. */
+  mergeCitizens(survivor: string, merged: string, reason: string): Promise<Merge> {
+    return this.client.post<Merge>(`${DESK}/citizens/merge`, { survivor, merged, reason });
+  }
+
+  /** Reverse a merge, unless something changed since that makes it unsafe (409). */
+  undoMerge(mergeId: string): Promise<Merge> {
+    return this.client.post<Merge>(`${DESK}/citizens/merges/${segment(mergeId)}/undo`, undefined);
+  }
+
+  /** Everything held on a citizen, as one JSON document (administrators; audited). */
+  exportCitizen(citizenId: string): Promise<CitizenExport> {
+    return this.client.get<CitizenExport>(`${DESK}/citizens/${segment(citizenId)}/export`);
+  }
+
+  /** Anonymise everything that names a citizen (administrators; cannot be undone). */
+  eraseCitizen(citizenId: string, reason: string): Promise<Erasure> {
+    return this.client.post<Erasure>(`${DESK}/citizens/${segment(citizenId)}/erasure`, { reason });
+  }
+
+  /** One page of the access log, newest first (administrators). */
+  accessLog(query: AccessQuery, cursor: string | null, limit = ACCESS_PAGE_SIZE): Promise<AccessPage> {
+    return this.client.get<AccessPage>(`${DESK}/access-log`, { ...query, cursor, limit });
   }
 }

@@ -15,6 +15,9 @@ export const REQUEST_STATES = [
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
+/** States a request never leaves: its theme, group and priority stay as they are. */
+export const FINAL_STATES: readonly RequestState[] = ['closed', 'cancelled', 'not_processed'];
+
 export const CHANNELS = ['web', 'app', 'open311', 'sms', 'email', 'phone', 'social', 'in_person'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -38,6 +41,22 @@ export const CONSENT_PURPOSES = ['service', 'campaigns', 'surveys'] as const;
 
 export const SEARCH_FIELDS = ['phone', 'email', 'document', 'name', 'reference'] as const;
 export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+export const REQUEST_TYPES = ['incident', 'complaint', 'suggestion', 'thanks', 'service_request', 'enquiry'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+
+/** How staff heard from the citizen when they log a contact: `voice` is a phone call. */
+export const CONTACT_CHANNELS = ['voice', 'in_person'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+export const ACCESS_REASONS = ['search', 'profile', 'export', 'erasure', 'merge'] as const;
+export type AccessReason = (typeof ACCESS_REASONS)[number];
+
+export const MERGE_STATES = ['moving', 'done', 'undoing', 'undone'] as const;
+export type MergeState = (typeof MERGE_STATES)[number];
+
+export const ROLES = ['agent', 'supervisor', 'campaign_manager', 'administrator'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface Me {
   readonly user_id: string;
@@ -96,7 +115,15 @@ export interface RequestRecord extends WorklistItem {
   readonly language: Language;
   readonly response_channel: ResponseChannel;
   readonly location: Location | null;
-  readonly attachments: readonly unknown[];
+  readonly attachments: readonly Attachment[];
+}
+
+/** A file of a request's history, as the request detail lists it. */
+export interface Attachment {
+  readonly key: string;
+  readonly filename: string;
+  readonly content_type: string;
+  readonly size: number;
 }
 
 export interface TimelineEntry {
@@ -104,9 +131,12 @@ export interface TimelineEntry {
   readonly kind: TimelineKind;
   readonly channel: string | null;
   readonly actor: string | null;
+  /** The staff member's user name, when staff acted (`actor` then reads `staff:<user id>`). */
+  readonly actor_name?: string | null;
   readonly text: string | null;
   readonly from_state: RequestState | null;
   readonly to_state: RequestState | null;
+  readonly reason?: string | null;
 }
 
 export interface Snapshot {
@@ -135,7 +165,7 @@ export interface RequestDetail {
 
 export interface CitizenMatch {
   readonly citizen_id: string;
-  readonly display_name: string;
+  readonly display_name: string | null;
   readonly district: string | null;
   readonly languages: readonly Language[];
   readonly request_count: number;
@@ -156,7 +186,8 @@ export interface Consent {
 
 export interface Citizen {
   readonly citizen_id: string;
-  readonly display_name: string;
+  /** `null` once the city knows no name: an erased or a never-named citizen. */
+  readonly display_name: string | null;
   readonly kind: string;
   readonly district: string | null;
   readonly neighbourhood: string | null;
@@ -195,4 +226,125 @@ export interface ThemeChoice {
   readonly area: string;
   readonly element: string;
   readonly detail: string;
+  readonly request_types?: readonly RequestType[];
+  readonly response_channels?: readonly ResponseChannel[];
+  readonly requires_location?: boolean;
+  readonly requires_identified_citizen?: boolean;
+}
+
+/** What an action on a request answers: the request as it stands after the change. */
+export interface RequestSummary {
+  readonly reference: string;
+  readonly theme: string | null;
+  readonly state: RequestState;
+  readonly group: string;
+  readonly agent: string | null;
+  readonly priority: Priority;
+  readonly due_at: string | null;
+  readonly updated_at: string;
+  readonly version: number;
+  readonly allowed_transitions: readonly RequestState[];
+}
+
+/** The file staff are about to upload, as the attachments route takes it. */
+export interface AttachmentOrder {
+  readonly filename: string;
+  readonly content_type: string;
+  readonly size: number;
+}
+
+/** A presigned S3 POST: send every field, then the file, as one multipart form. */
+export interface PresignedUpload {
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export interface UploadGrant {
+  readonly upload: PresignedUpload;
+  readonly attachment_id: string;
+}
+
+export interface ContactLocation {
+  readonly address?: string;
+  readonly district_code?: string;
+  readonly neighbourhood_code?: string;
+  readonly latitude?: number;
+  readonly longitude?: number;
+}
+
+/** A phone call or a visit, taken down as a new request (only the fields given are sent). */
+export interface ContactOrder {
+  readonly channel: ContactChannel;
+  readonly theme: string;
+  readonly description: string;
+  readonly citizen_id?: string;
+  readonly phone?: string;
+  readonly email?: string;
+  readonly document_id?: string;
+  readonly given_name?: string;
+  readonly family_names?: string;
+  readonly language?: Language;
+  readonly request_type?: RequestType;
+  readonly location?: ContactLocation;
+  readonly response_channel?: ResponseChannel;
+}
+
+export interface LoggedRequest {
+  readonly reference: string;
+  readonly state: RequestState | null;
+}
+
+/** The record of one merge: who, when and why, what moved, and whether it was undone. */
+export interface Merge {
+  readonly merge_id: string;
+  readonly survivor: string;
+  readonly merged: string;
+  readonly reason: string;
+  readonly by: string;
+  readonly by_username: string;
+  readonly at: string;
+  readonly state: MergeState;
+  readonly references: readonly string[];
+  readonly contacts_moved: number;
+  readonly consents_moved: number;
+  readonly finished_at: string | null;
+  readonly undone_at: string | null;
+  readonly undone_by: string | null;
+}
+
+/** What an erasure did: the citizens it covered and how many items of each kind it changed. */
+export interface Erasure {
+  readonly erasure_id: string;
+  readonly citizen_id: string;
+  readonly citizens: readonly string[];
+  readonly at: string;
+  readonly erased: Readonly<Record<string, number>>;
+}
+
+/** Everything held on a citizen, as the export route answers it. */
+export type CitizenExport = Readonly<Record<string, unknown>> & {
+  readonly citizen_id: string;
+  readonly exported_at: string;
+};
+
+export interface AccessRecord {
+  readonly at: string;
+  readonly user_id: string;
+  readonly username: string;
+  readonly citizen_id: string;
+  readonly route: string;
+  readonly reason: AccessReason;
+}
+
+export interface AccessPage {
+  readonly items: readonly AccessRecord[];
+  readonly next_cursor: string | null;
+}
+
+/** An administrator's question to the access log; times are ISO-8601 with their offset. */
+export interface AccessQuery {
+  readonly citizen_id?: string;
+  readonly user_id?: string;
+  readonly since?: string;
+  readonly until?: string;
 }

@@ -5,7 +5,7 @@ import { type ReactNode, useEffect, useRef } from 'react';
 import { ApiError } from '../api/client';
 import type { Priority, Sla } from '../api/types';
 import { useI18n } from '../i18n/context';
-import { errorMessage } from '../i18n/messages';
+import { errorMessage, type MessageKey } from '../i18n/messages';
 
 /** The screen's heading, focused when the screen opens so a screen reader announces it. */
 export function ScreenTitle({ children, id }: { readonly children: ReactNode; readonly id?: string }) {
@@ -29,13 +29,27 @@ export function Loading() {
   );
 }
 
-/** A failed call, in the user's language, with the fields it names and a retry. */
-export function ErrorNotice({ error, onRetry }: { readonly error: unknown; readonly onRetry?: () => void }) {
+/**
+ * A failed call, in the user's language, with the fields it names and a retry.
+ *
+ * `explain` gives a screen its own message for an error code (a merge's conflict is not
+ * a request's); every other code keeps the shared one.
+ */
+export function ErrorNotice({
+  error,
+  onRetry,
+  explain = {},
+}: {
+  readonly error: unknown;
+  readonly onRetry?: () => void;
+  readonly explain?: Readonly<Partial<Record<string, MessageKey>>>;
+}) {
   const i18n = useI18n();
   const fields = error instanceof ApiError ? error.errors : [];
+  const own = error instanceof ApiError ? explain[error.code] : undefined;
   return (
     <div className="notice notice-error" role="alert">
-      <p>{errorMessage(i18n.language, error)}</p>
+      <p>{own ? i18n.t(own) : errorMessage(i18n.language, error)}</p>
       {fields.length > 0 && (
         <ul>
           {fields.map((field) => (
@@ -48,6 +62,19 @@ export function ErrorNotice({ error, onRetry }: { readonly error: unknown; reado
           {i18n.t('error.retry')}
         </button>
       )}
+    </div>
+  );
+}
+
+/** A load that failed for a reason the screen names itself, with a retry. */
+export function FailedNotice({ message, onRetry }: { readonly message: string; readonly onRetry: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="notice notice-error" role="alert">
+      <p>{message}</p>
+      <button type="button" className="button-secondary" onClick={onRetry}>
+        {t('error.retry')}
+      </button>
     </div>
   );
 }

@@ -23,6 +23,7 @@ export interface I18n {
   readonly number: (value: number) => string;
   readonly cost: (euros: number) => string;
   readonly distance: (metres: number) => string;
+  readonly bytes: (bytes: number) => string;
   readonly list: (items: readonly string[]) => string;
 }
 
@@ -57,6 +58,7 @@ export function i18nFor(language: Language, setLanguage: (language: Language) =>
     number: (value) => format.formatNumber(value, language),
     cost: (euros) => format.formatCost(euros, language),
     distance: (metres) => format.formatDistance(metres, language),
+    bytes: (size) => format.formatBytes(size, language),
     list: (items) => format.formatList(items, language),
   };
 }

@@ -108,3 +108,66 @@ export function formatList(items: readonly string[], language: Language): string
 export function pluralOf(count: number, language: Language): Intl.LDMLPluralRule {
   return new Intl.PluralRules(LOCALES[language]).select(count);
 }
+
+/** A file size, e.g. "2.4 MB" or "830 kB" (1 kB is 1,024 bytes here). */
+export function formatBytes(bytes: number, language: Language): string {
+  const steps: ReadonlyArray<readonly [string, number]> = [
+    ['megabyte', 1024 * 1024],
+    ['kilobyte', 1024],
+  ];
+  const [unit, size] = steps.find(([, step]) => bytes >= step) ?? ['byte', 1];
+  return new Intl.NumberFormat(LOCALES[language], {
+    style: 'unit',
+    unit,
+    unitDisplay: 'short',
+    maximumFractionDigits: size === 1 ? 0 : 1,
+  }).format(bytes / size);
+}
+
+const DAY_MS = 24 * 3600_000;
+const CITY_CLOCK = new Intl.DateTimeFormat('en-GB', {
+  timeZone: CITY_TIME_ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+function cityWall(at: number): { day: string; ms: number } {
+  const parts = Object.fromEntries(CITY_CLOCK.formatToParts(new Date(at)).map((part) => [part.type, part.value]));
+  const [year, month, day] = [Number(parts['year']), Number(parts['month']), Number(parts['day'])];
+  const wall = Date.UTC(year, month - 1, day, Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
+  return { day: `${parts['year']}-${parts['month']}-${parts['day']}`, ms: wall + (at % 1000) };
+}
+
+function dayOf(day: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (match === null) {
+    throw new RangeError(`not a YYYY-MM-DD day: ${day}`);
+  }
+  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+}
+
+/** The day (YYYY-MM-DD) it is on the city's clock at `at`. */
+export function cityDate(at: Date): string {
+  return cityWall(at.getTime()).day;
+}
+
+/** The instant a day (YYYY-MM-DD) begins on the city's clock, summer time or not. */
+export function cityDayStart(day: string): Date {
+  const midnight = dayOf(day);
+  let at = midnight;
+  for (let round = 0; round < 2; round += 1) {
+    at = midnight - (cityWall(at).ms - at);
+  }
+  return new Date(at);
+}
+
+/** The last millisecond of a day (YYYY-MM-DD) on the city's clock. */
+export function cityDayEnd(day: string): Date {
+  const next = new Date(dayOf(day) + DAY_MS).toISOString().slice(0, 10);
+  return new Date(cityDayStart(next).getTime() - 1);
+}

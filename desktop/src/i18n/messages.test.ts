@@ -2,17 +2,21 @@ import { describe, expect, it } from 'vitest';
 
 import { ApiError } from '../api/client';
 import {
+  ACCESS_REASONS,
   CHANNELS,
   CONSENT_PURPOSES,
+  CONTACT_CHANNELS,
   CONTACT_KINDS,
   LANGUAGES,
   PRIORITIES,
   REQUEST_STATES,
+  REQUEST_TYPES,
   RESPONSE_CHANNELS,
   SEARCH_FIELDS,
   SLA_STATES,
   TIMELINE_KINDS,
 } from '../api/types';
+import { UPLOAD_CODES } from '../api/upload';
 import { AuthError } from '../auth/tokens';
 import { CATALOGUES, errorMessage, keyOf, label, plural, translate } from './messages';
 
@@ -61,6 +65,13 @@ describe('the catalogues', () => {
     ['search.field', SEARCH_FIELDS],
     ['search.hint', SEARCH_FIELDS],
     ['lang', LANGUAGES],
+    ['requestType', REQUEST_TYPES],
+    ['intake.channel', CONTACT_CHANNELS],
+    ['intake.documentHint', CONTACT_CHANNELS],
+    ['access.reason', ACCESS_REASONS],
+    ['citizen.kind', ['identified', 'provisional']],
+    ['files.problem', ['empty', 'too_large', 'type']],
+    ['error', [...Object.values(UPLOAD_CODES), 'transition_refused']],
   ];
 
   it.each(vocabularies)('names every %s word', (prefix, words) => {

@@ -1,6 +1,9 @@
 /** Citizen 360: one person across every channel and back-office system. */
 
-import type { CitizenView } from '../api/types';
+import { useState } from 'react';
+
+import type { CitizenView, Erasure, Merge } from '../api/types';
+import { isAdministrator, mergesCitizens, worksRequests } from '../auth/roles';
 import { districtName } from '../city';
 import { RequestTable } from '../components/RequestTable';
 import { ErrorNotice, Facts, Loading, ScreenTitle } from '../components/common';
@@ -8,6 +11,9 @@ import { useLoad } from '../components/load';
 import { Snapshots } from '../components/Snapshots';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
+import { Link, paths } from '../router';
+import { MergePanel, UndoMerge, useMergeNews } from './CitizenMerge';
+import { DataProtection, ErasureResult } from './DataProtection';
 
 function Profile({ view }: { readonly view: CitizenView }) {
   const { t, word, list } = useI18n();
@@ -17,7 +23,7 @@ function Profile({ view }: { readonly view: CitizenView }) {
       <h2 id="profile-title">{t('citizen.profile')}</h2>
       <Facts
         items={[
-          [t('citizen.name'), citizen.display_name],
+          [t('citizen.name'), citizen.display_name ?? t('citizen.noName')],
           [t('citizen.kind'), word('citizen.kind', citizen.kind)],
           [t('citizen.district'), districtName(citizen.district) ?? t('district.none')],
           [t('citizen.neighbourhood'), citizen.neighbourhood ?? '—'],
@@ -104,35 +110,101 @@ function Consents({ view }: { readonly view: CitizenView }) {
   );
 }
 
+type News =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'said'; readonly message: string }
+  | { readonly kind: 'merged'; readonly message: string; readonly merge: Merge }
+  | { readonly kind: 'erased'; readonly message: string; readonly erasure: Erasure };
+
 export function Citizen({ citizenId }: { readonly citizenId: string }) {
-  const { api } = useDesk();
+  const { api, me } = useDesk();
   const { t } = useI18n();
   const { state, reload } = useLoad(() => api.citizen(citizenId), [api, citizenId]);
+  const [news, setNews] = useState<News>({ kind: 'none' });
+  const mergeNews = useMergeNews();
+  const view = state.status === 'ready' ? state.data : null;
+  const say = (next: News) => {
+    setNews(next);
+    reload();
+  };
   return (
     <div className="citizen">
-      <ScreenTitle>{state.status === 'ready' ? state.data.citizen.display_name : t('citizen.title')}</ScreenTitle>
+      <div className="screen-head">
+        <ScreenTitle>{view ? (view.citizen.display_name ?? t('citizen.noName')) : t('citizen.title')}</ScreenTitle>
+        {view && (
+          <div className="screen-tools">
+            {worksRequests(me) && (
+              <Link className="button-like" to={paths.newRequest(view.citizen.citizen_id)}>
+                {t('citizen.logContact')}
+              </Link>
+            )}
+            {isAdministrator(me) && (
+              <Link
+                className="button-like button-like-secondary"
+                to={paths.accessLog(`?${new URLSearchParams({ citizen_id: view.citizen.citizen_id }).toString()}`)}
+              >
+                {t('citizen.accessLog')}
+              </Link>
+            )}
+          </div>
+        )}
+      </div>
       <p className="hint">{t('citizen.notice')}</p>
+      <div className="notice notice-ok" role="status" aria-live="polite" hidden={news.kind === 'none'}>
+        {news.kind !== 'none' && <p>{news.message}</p>}
+        {news.kind === 'erased' && <ErasureResult erasure={news.erasure} />}
+      </div>
+      {news.kind === 'merged' && news.merge.state === 'done' && (
+        <UndoMerge merge={news.merge} onUndone={() => say({ kind: 'said', message: t('merge.undone') })} />
+      )}
+      {view && view.citizen.citizen_id !== citizenId && (
+        <p className="notice" role="note">
+          {t('citizen.mergedNotice')}{' '}
+          <Link to={paths.citizen(view.citizen.citizen_id)}>{t('citizen.openSurvivor')}</Link>
+        </p>
+      )}
       {state.status === 'loading' && <Loading />}
       {state.status === 'failed' && <ErrorNotice error={state.error} onRetry={reload} />}
-      {state.status === 'ready' && (
+      {view && (
         <>
           <div className="citizen-grid">
-            <Profile view={state.data} />
-            <Contacts view={state.data} />
-            <Consents view={state.data} />
+            <Profile view={view} />
+            <Contacts view={view} />
+            <Consents view={view} />
           </div>
           <section aria-labelledby="citizen-requests-title">
             <h2 id="citizen-requests-title">{t('citizen.requests')}</h2>
-            {state.data.requests.length === 0 ? (
+            {view.requests.length === 0 ? (
               <p className="empty">{t('citizen.noRequests')}</p>
             ) : (
-              <RequestTable items={state.data.requests} caption={t('citizen.requests')} />
+              <RequestTable items={view.requests} caption={t('citizen.requests')} />
             )}
           </section>
           <section aria-labelledby="citizen-snapshots-title">
             <h2 id="citizen-snapshots-title">{t('citizen.snapshots')}</h2>
-            <Snapshots snapshots={state.data.snapshots} />
+            <Snapshots snapshots={view.snapshots} />
           </section>
+          {(mergesCitizens(me) || isAdministrator(me)) && (
+            <div className="citizen-grid citizen-duties">
+              {mergesCitizens(me) && (
+                <MergePanel
+                  key={view.citizen.citizen_id}
+                  view={view}
+                  onMerged={(merge, survivor) =>
+                    say({ kind: 'merged', merge, message: mergeNews(merge, survivor) })
+                  }
+                />
+              )}
+              {isAdministrator(me) && (
+                <DataProtection
+                  key={`privacy-${view.citizen.citizen_id}`}
+                  view={view}
+                  onExported={(message) => setNews({ kind: 'said', message })}
+                  onErased={(erasure) => say({ kind: 'erased', erasure, message: t('privacy.erased') })}
+                />
+              )}
+            </div>
+          )}
         </>
       )}
     </div>

@@ -1,12 +1,17 @@
-/** What staff can do to a request: change its state, reassign it, set its priority, add a note. */
+/**
+ * What staff can do to a request: change its state, reassign it, correct its theme, set
+ * its priority, add a note.
+ */
 
 import { type SyntheticEvent, type ReactNode, useState } from 'react';
 
-import type { Priority, RequestRecord, RequestState } from '../api/types';
+import type { Priority, RequestRecord, RequestState, RequestSummary } from '../api/types';
 import { PRIORITIES } from '../api/types';
+import { coversGroup } from '../auth/roles';
 import { groupName } from '../city';
 import { useAction } from '../components/action';
-import { ErrorNotice } from '../components/common';
+import { ErrorNotice, FailedNotice } from '../components/common';
+import { byArea, themeLabel, useThemes } from '../components/themes';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
 
@@ -14,6 +19,11 @@ export interface ActionProps {
   readonly request: RequestRecord;
   /** Called with what to announce once the action has been saved. */
   readonly onDone: (announcement: string) => void;
+}
+
+export interface ThemeProps extends ActionProps {
+  /** Called instead of `onDone` when the request moved to a group outside the user's. */
+  readonly onLeft: (announcement: string) => void;
 }
 
 function ActionForm({
@@ -225,6 +235,74 @@ export function NoteForm({ request, onDone }: ActionProps) {
         <label htmlFor="note-text">{t('action.note.text')}</label>
         <textarea id="note-text" rows={3} value={text} onChange={(event) => setText(event.target.value)} required />
       </div>
+    </ActionForm>
+  );
+}
+
+export function ThemeForm({ request, onDone, onLeft }: ThemeProps) {
+  const { api, me } = useDesk();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { themes, failed, retry } = useThemes();
+  const [theme, setTheme] = useState('');
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const others = (themes ?? []).filter((choice) => choice.code !== request.theme);
+  const submit = () => {
+    const chosen = others.find((choice) => choice.code === theme);
+    if (!chosen || !reason.trim()) {
+      return;
+    }
+    const result: { summary: RequestSummary | null } = { summary: null };
+    void action
+      .run(async () => {
+        result.summary = await api.correctTheme(request.reference, chosen.code, reason.trim());
+      })
+      .then((ok) => {
+        const summary = result.summary;
+        if (!ok || summary === null) {
+          return;
+        }
+        const group = groupName(summary.group, i18n.language);
+        if (coversGroup(me, summary.group)) {
+          setTheme('');
+          setReason('');
+          onDone(t('action.theme.done', { theme: themeLabel(chosen), group }));
+        } else {
+          onLeft(t('action.theme.left', { theme: themeLabel(chosen), group }));
+        }
+      });
+  };
+  return (
+    <ActionForm
+      id="theme"
+      title={t('action.theme.title')}
+      submit={t('action.theme.submit')}
+      busy={action.busy}
+      error={action.error}
+      onSubmit={submit}
+    >
+      <p className="hint">{t('action.theme.hint')}</p>
+      {failed ? (
+        <FailedNotice message={t('themes.failed')} onRetry={retry} />
+      ) : (
+        <div className="field">
+          <label htmlFor="theme-to">{t('action.theme.to')}</label>
+          <select id="theme-to" value={theme} onChange={(event) => setTheme(event.target.value)} required>
+            <option value="">{themes === null ? t('app.loading') : t('action.theme.choose')}</option>
+            {byArea(others).map(([area, choices]) => (
+              <optgroup key={area} label={area}>
+                {choices.map((choice) => (
+                  <option key={choice.code} value={choice.code}>
+                    {themeLabel(choice)}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </div>
+      )}
+      <Reason id="theme-reason" value={reason} onChange={setReason} />
     </ActionForm>
   );
 }

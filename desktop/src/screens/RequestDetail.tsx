@@ -1,8 +1,10 @@
 /** One request: what it is, what happened, what the back office knows, and what to do next. */
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import type { Duplicate, Location, RequestDetail as Detail, TimelineEntry } from '../api/types';
+import { FINAL_STATES } from '../api/types';
+import { worksRequests } from '../auth/roles';
 import { districtName, groupName } from '../city';
 import { ErrorNotice, Facts, Loading, PriorityTag, ScreenTitle, SlaBadge, When } from '../components/common';
 import { useLoad } from '../components/load';
@@ -10,9 +12,10 @@ import { Snapshots } from '../components/Snapshots';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
 import { keyOf } from '../i18n/messages';
-import { Link, paths } from '../router';
+import { Link, paths, useNavigation } from '../router';
+import { AttachmentForm, AttachmentList } from './Attachments';
 import { ReplyBox } from './ReplyBox';
-import { AssignForm, NoteForm, PriorityForm, TransitionForm } from './RequestActions';
+import { AssignForm, NoteForm, PriorityForm, ThemeForm, TransitionForm } from './RequestActions';
 
 function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
   const { t, word, dateTime } = useI18n();
@@ -26,13 +29,15 @@ function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
           <p className="timeline-head">
             <strong>{word('timeline.kind', entry.kind)}</strong>{' '}
             <time dateTime={entry.at}>{dateTime(entry.at)}</time>
-            {entry.channel && (
+            {entry.channel && entry.channel !== 'internal' && (
               <span className="timeline-channel">
                 {' · '}
                 {keyOf('channel', entry.channel) ? word('channel', entry.channel) : word('response', entry.channel)}
               </span>
             )}
-            {entry.actor && <span className="timeline-actor"> · {t('timeline.by', { actor: entry.actor })}</span>}
+            {(entry.actor_name ?? entry.actor) && (
+              <span className="timeline-actor"> · {t('timeline.by', { actor: entry.actor_name ?? entry.actor ?? '' })}</span>
+            )}
           </p>
           {entry.from_state && entry.to_state && (
             <p className="timeline-change">
@@ -40,6 +45,12 @@ function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
             </p>
           )}
           {entry.text && <p className="timeline-text">{entry.text}</p>}
+          {entry.kind === 'note' && !entry.text && !entry.reason && (
+            <p className="timeline-text">
+              <a href="#files-title">{t('timeline.fileAdded')}</a>
+            </p>
+          )}
+          {entry.reason && <p className="timeline-reason">{t('timeline.reason', { reason: entry.reason })}</p>}
         </li>
       ))}
     </ol>
@@ -160,20 +171,37 @@ function Header({ detail }: { readonly detail: Detail }) {
       />
       <h3>{t('detail.description')}</h3>
       <p className="description">{request.description}</p>
-      {request.attachments.length > 0 && <p>{i18n.count('detail.attachments', request.attachments.length)}</p>}
+      {request.attachments.length > 0 && (
+        <p>
+          <a href="#files-title">{i18n.count('detail.attachments', request.attachments.length)}</a>
+        </p>
+      )}
     </section>
   );
 }
 
 export function RequestDetail({ reference }: { readonly reference: string }) {
-  const { api } = useDesk();
+  const { api, me } = useDesk();
   const { t } = useI18n();
+  const { search, navigate } = useNavigation();
   const { state, reload } = useLoad(() => api.request(reference), [api, reference]);
-  const [announcement, setAnnouncement] = useState('');
+  const news = search.get('logged') === '1';
+  const [announcement, setAnnouncement] = useState(() => (news ? t('intake.done', { reference }) : ''));
+  useEffect(() => {
+    if (news) {
+      navigate(paths.request(reference), { replace: true });
+    }
+  }, [news, navigate, reference]);
+  const [left, setLeft] = useState(false);
   const done = (message: string) => {
     setAnnouncement(message);
     reload();
   };
+  const gone = (message: string) => {
+    setAnnouncement(message);
+    setLeft(true);
+  };
+  const acting = worksRequests(me);
   return (
     <div className="request">
       <p className="back">
@@ -183,15 +211,26 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
       <div className="notice notice-ok" role="status" aria-live="polite" hidden={announcement === ''}>
         {announcement}
       </div>
-      {state.status === 'loading' && <Loading />}
-      {state.status === 'failed' && <ErrorNotice error={state.error} onRetry={reload} />}
-      {state.status === 'ready' && (
+      {left && (
+        <p>
+          <Link to={paths.worklist()}>{t('detail.back')}</Link>
+        </p>
+      )}
+      {!left && state.status === 'loading' && <Loading />}
+      {!left && state.status === 'failed' && <ErrorNotice error={state.error} onRetry={reload} />}
+      {!left && state.status === 'ready' && (
         <div className="request-layout">
           <div className="request-main">
             <Header detail={state.data} />
             <section aria-labelledby="timeline-title">
               <h2 id="timeline-title">{t('detail.timeline')}</h2>
               <Timeline entries={state.data.timeline} />
+            </section>
+            <section aria-labelledby="files-title">
+              <h2 id="files-title" tabIndex={-1}>
+                {t('detail.files')}
+              </h2>
+              <AttachmentList items={state.data.request.attachments} />
             </section>
             <section aria-labelledby="snapshots-title">
               <h2 id="snapshots-title">{t('detail.snapshots')}</h2>
@@ -216,8 +255,17 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
               onDone={done}
             />
             <AssignForm key={`assign-${state.data.request.group}`} request={state.data.request} onDone={done} />
+            {acting && !FINAL_STATES.includes(state.data.request.state) && (
+              <ThemeForm
+                key={`theme-${state.data.request.theme}`}
+                request={state.data.request}
+                onDone={done}
+                onLeft={gone}
+              />
+            )}
             <PriorityForm key={`priority-${state.data.request.priority}`} request={state.data.request} onDone={done} />
             <NoteForm request={state.data.request} onDone={done} />
+            {acting && <AttachmentForm request={state.data.request} onDone={done} />}
           </section>
         </div>
       )}

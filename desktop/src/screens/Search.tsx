@@ -33,7 +33,7 @@ function Results({ items }: { readonly items: readonly CitizenMatch[] }) {
         {items.map((item) => (
           <tr key={item.citizen_id}>
             <th scope="row">
-              <Link to={paths.citizen(item.citizen_id)}>{item.display_name}</Link>
+              <Link to={paths.citizen(item.citizen_id)}>{item.display_name ?? t('citizen.noName')}</Link>
             </th>
             <td>{districtName(item.district) ?? t('district.none')}</td>
             <td>{list(item.languages.map((code) => word('lang', code)))}</td>

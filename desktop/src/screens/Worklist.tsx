@@ -4,15 +4,16 @@ import { type SyntheticEvent, type RefObject, useCallback, useEffect, useMemo, u
 
 import type {
   SlaCounts,
-  ThemeChoice,
   Worklist as WorklistPage,
   WorklistFilter,
   WorklistItem,
 } from '../api/types';
 import { CHANNELS, PRIORITIES, REQUEST_STATES, SLA_STATES } from '../api/types';
+import { worksRequests } from '../auth/roles';
 import { DISTRICTS, districtName, groupName } from '../city';
 import { ErrorNotice, Loading, PriorityTag, ScreenTitle, SlaBadge, When } from '../components/common';
 import { Shortcuts } from '../components/Shortcuts';
+import { themeLabel, useThemes } from '../components/themes';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
 import { Link, paths, useNavigation } from '../router';
@@ -31,23 +32,6 @@ function typing(target: EventTarget | null): boolean {
     return false;
   }
   return target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName);
-}
-
-function useThemes(): readonly ThemeChoice[] | null {
-  const { api } = useDesk();
-  const { language } = useI18n();
-  const [themes, setThemes] = useState<readonly ThemeChoice[] | null>(null);
-  useEffect(() => {
-    let live = true;
-    api.themes(language).then(
-      (found) => live && setThemes(found),
-      () => live && setThemes(null),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, language]);
-  return themes;
 }
 
 function Choice({
@@ -89,7 +73,7 @@ function Filters({
   readonly searchBox: RefObject<HTMLInputElement | null>;
 }) {
   const { t, word } = useI18n();
-  const themes = useThemes();
+  const { themes } = useThemes();
   const [reference, setReference] = useState(filter.q ?? '');
   const [shownQ, setShownQ] = useState(filter.q);
   if (shownQ !== filter.q) {
@@ -139,7 +123,7 @@ function Filters({
             id="filter-theme"
             label={t('filter.theme')}
             value={filter.theme ?? ''}
-            options={themes.map((theme) => [theme.code, `${theme.element} · ${theme.detail}`] as const)}
+            options={themes.map((theme) => [theme.code, themeLabel(theme)] as const)}
             onChange={(value) => onChange('theme', value)}
           />
         ) : (
@@ -420,6 +404,11 @@ export function Worklist() {
                 ))}
               </select>
             </div>
+          )}
+          {worksRequests(me) && (
+            <Link className="button-like" to={paths.newRequest()}>
+              {t('worklist.logContact')}
+            </Link>
           )}
           <button type="button" className="button-secondary" onClick={() => setRound((n) => n + 1)}>
             {t('worklist.refresh')}

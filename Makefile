@@ -57,7 +57,7 @@ CHROMIUM ?= /usr/bin/chromium
 	desktop desktop-test browser publish-desktop
 
 test: install lint validate desktop-test browser
-	$(PYTEST)
+	$(PYTEST) --durations=20
 
 install: uv $(SAM_STAMP) desktop
 	$(UV) sync --frozen

@@ -612,3 +612,82 @@ def test_an_index_query_sees_every_write_made_before_it() -> None:
         assert members("one") == ["a"]
         assert members("two") == ["b", "d"]
         assert members("three") == []
+
+
+def test_writes_move_items_between_index_groups_without_reading_the_table_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from finestra_local import moto_fixes
+
+    moto_fixes.apply()
+    reads: list[str] = []
+    original = moto_fixes._ORIGINAL_ALL_ITEMS
+
+    def counted(table: Any) -> Any:
+        reads.append(table.name)
+        return original(table)
+
+    monkeypatch.setattr(moto_fixes, "_ORIGINAL_ALL_ITEMS", counted)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        client.create_table(
+            TableName="T",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "Q", "AttributeType": "S"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "ByQ",
+                    "KeySchema": [{"AttributeName": "Q", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+
+        def members(queue: str) -> dict[str, str]:
+            found = client.query(
+                TableName="T",
+                IndexName="ByQ",
+                KeyConditionExpression="Q = :q",
+                ExpressionAttributeValues={":q": {"S": queue}},
+            )["Items"]
+            return {item["PK"]["S"]: item.get("N", {}).get("S", "") for item in found}
+
+        for name in ("a", "b"):
+            client.put_item(TableName="T", Item={"PK": {"S": name}, "Q": {"S": "one"}})
+        assert members("one") == {"a": "", "b": ""}
+        built = len(reads)
+
+        client.update_item(
+            TableName="T",
+            Key={"PK": {"S": "a"}},
+            UpdateExpression="SET N = :n",
+            ExpressionAttributeValues={":n": {"S": "noted"}},
+        )
+        client.put_item(TableName="T", Item={"PK": {"S": "b"}, "Q": {"S": "two"}})
+        assert members("one") == {"a": "noted"}
+        assert members("two") == {"b": ""}
+        assert len(reads) == built, "the writes moved items; the table was not read again"
+
+        with pytest.raises(client.exceptions.TransactionCanceledException):
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": "T", "Item": {"PK": {"S": "a"}, "Q": {"S": "two"}}}},
+                    {
+                        "Put": {
+                            "TableName": "T",
+                            "Item": {"PK": {"S": "c"}, "Q": {"S": "one"}},
+                            "ConditionExpression": "attribute_exists(PK)",
+                        }
+                    },
+                ]
+            )
+        assert members("one") == {"a": "noted"}, "a failed transaction leaves the index as it was"
+        assert members("two") == {"b": ""}

@@ -149,27 +149,67 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
 # the whole table (tens of milliseconds once the demo city is in it, for a worklist
 # that runs a hundred of them). For a table with a stream, whose every write passes
 # through the stream shard, the items are grouped once per index attribute and value,
-# and the grouping is kept until the next write; a query then tests only the items
-# whose index key matches, which moto's own loop checks again as before. Like a real
-# index, an item written a moment ago may show only on the next query.
+# and each write then moves the one item it wrote between the groups (a failed
+# transaction, which puts items back without the stream, drops the grouping instead);
+# a query tests only the items whose index key matches, which moto's own loop checks
+# again as before, and moto sorts what it keeps by the index's range key.
 
 _narrowed = threading.local()
+_grouping = threading.RLock()
 _ORIGINAL_ADD = StreamShard.add
 _ORIGINAL_ALL_ITEMS = Table.all_items
 _ORIGINAL_QUERY = Table.query
 
 
 def _written(table: Table) -> None:
-    table.__dict__["_finestra_writes"] = table.__dict__.get("_finestra_writes", 0) + 1
+    """Drop the table's grouping: the next index query builds it again."""
+    with _grouping:
+        table.__dict__["_finestra_writes"] = table.__dict__.get("_finestra_writes", 0) + 1
+
+
+def _same_key(a: Item, b: Item) -> bool:
+    return bool(a.hash_key == b.hash_key and a.range_key == b.range_key)
+
+
+def _regroup(
+    groups: dict[str, dict[DynamoType, list[Item]]], old: Item | None, new: Item | None
+) -> None:
+    """Move the one written item between each grouping's values."""
+    written = new if new is not None else old
+    if written is None:
+        return
+    for attribute, grouped in groups.items():
+        for value in {
+            v for v in (getattr(i, "attrs", {}).get(attribute) for i in (old, new)) if v is not None
+        }:
+            members = grouped.get(value)
+            if members is not None:
+                members[:] = [member for member in members if not _same_key(member, written)]
+                if not members:
+                    del grouped[value]
+        value = new.attrs.get(attribute) if new is not None else None
+        if value is not None:
+            grouped.setdefault(value, []).append(new)  # type: ignore[arg-type]
 
 
 def _shard_add(self: StreamShard, old: Item | None, new: Item | None) -> None:
-    _written(self.table)
+    with _grouping:
+        cached = self.table.__dict__.get("_finestra_groups")
+        writes = self.table.__dict__.get("_finestra_writes", 0)
+        if cached is not None and cached[0] == writes:
+            _regroup(cached[1], old, new)
+        else:
+            _written(self.table)
     _ORIGINAL_ADD(self, old, new)
 
 
 def _grouped(table: Table, attribute: str) -> dict[DynamoType, list[Item]]:
     """The table's items by their value of ``attribute``, in moto's scan order."""
+    with _grouping:
+        return _grouping_of(table, attribute)
+
+
+def _grouping_of(table: Table, attribute: str) -> dict[DynamoType, list[Item]]:
     writes = table.__dict__.get("_finestra_writes", 0)
     cached = table.__dict__.get("_finestra_groups")
     if cached is None or cached[0] != writes:
@@ -207,7 +247,8 @@ def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
     if index_name is None or self.stream_shard is None or not conditions or len(conditions) != 1:
         return _ORIGINAL_QUERY(self, *args, **kwargs)
     attribute, value = conditions[0]
-    _narrowed.items = (self, _grouped(self, attribute).get(value, []))
+    with _grouping:
+        _narrowed.items = (self, list(_grouped(self, attribute).get(value, [])))
     try:
         return _ORIGINAL_QUERY(self, *args, **kwargs)
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 
 from moto.backends import get_backend
 
-from tests.benchmarks import measure, report, startup, workflow
+from tests.benchmarks import desk, measure, report, startup, workflow
 from tests.benchmarks.capacity import Attributes, table_shape
 from tests.benchmarks.environment import IDEMPOTENCY_TABLE, TABLES, embedded_aws
 from tests.benchmarks.meter import UnitMeter
@@ -27,6 +27,8 @@ from tests.support.aws import ACCOUNT
 from tests.support.cfn import load_template
 
 RESULTS = ROOT / ".bench" / "results.json"
+DESKTOP_BUILD = ROOT / "desktop" / "dist"
+SECTIONS = ("startup", "scenarios", "workflow", "desk")
 
 
 def bucket_of(table: str, key: Attributes) -> str:
@@ -103,14 +105,53 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=3,
         help="measured requests per workflow scenario (0 leaves the section out)",
     )
+    parser.add_argument(
+        "--desk-calls",
+        type=int,
+        default=200,
+        help="timed desk calls of each kind on the demo city (0 leaves the section out)",
+    )
+    parser.add_argument(
+        "--desk-warmup", type=int, default=5, help="unmeasured desk calls before each kind"
+    )
+    parser.add_argument(
+        "--desk-agent", default=desk.DEFAULT_AGENT, help="the demo staff account the calls use"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable; the JSON holds only those); all by default",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if 0 < args.desk_calls < len(desk.MIX):
+        parser.error(f"--desk-calls takes 0 or at least {len(desk.MIX)}")
+    return args
+
+
+def _chosen(args: argparse.Namespace) -> set[str]:
+    sections = set(args.only or SECTIONS)
+    if args.workflow_iterations <= 0:
+        sections.discard("workflow")
+    if args.desk_calls <= 0:
+        sections.discard("desk")
+    return sections
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure, print and save."""
     args = parse(argv)
+    sections = _chosen(args)
     started = time.perf_counter()
+    bundle = None
+    if "desk" in sections:
+        try:
+            bundle = desk.measure_bundle(DESKTOP_BUILD)
+            bundle["dir"] = str(DESKTOP_BUILD.relative_to(ROOT) / "assets")
+        except desk.BundleMissing as missing:
+            print(f"error: {missing}", file=sys.stderr)
+            return 1
     template = load_template(ROOT / "template.yaml")
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -122,23 +163,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             "iterations": args.iterations,
             "profile_iterations": args.profile_iterations,
             "workflow_iterations": args.workflow_iterations,
+            "desk_calls": args.desk_calls,
+            "desk_warmup": args.desk_warmup,
+            "desk_agent": args.desk_agent,
+            "sections": [name for name in SECTIONS if name in sections],
         },
     }
-    _progress("Start-up imports ...")
-    results["startup"] = startup.measure(args.repeat)
-    print(report.startup_section(results["startup"]), flush=True)
-    _progress("Scenarios under moto ...")
-    results.update(run_scenarios(args, template))
-    results["cost"] = report.costs(results["dynamodb"])
-    print(report.cpu_section(results["cpu"]))
-    print(report.units_section(results["dynamodb"]))
-    print(report.cost_section(results["cost"]))
-    if args.workflow_iterations > 0:
+    if "startup" in sections:
+        _progress("Start-up imports ...")
+        results["startup"] = startup.measure(args.repeat)
+        print(report.startup_section(results["startup"]), flush=True)
+    if "scenarios" in sections:
+        _progress("Scenarios under moto ...")
+        results.update(run_scenarios(args, template))
+        results["cost"] = report.costs(results["dynamodb"])
+        print(report.cpu_section(results["cpu"]))
+        print(report.units_section(results["dynamodb"]))
+        print(report.cost_section(results["cost"]))
+    if "workflow" in sections:
         _progress("Request workflow under moto ...")
         results["workflow"] = workflow.measure(
             template, bucket_of, stored_item, iterations=args.workflow_iterations
         )
         print(report.workflow_section(results["workflow"]))
+    if bundle is not None:
+        _progress("The desk API on the demo city ...")
+        results["desk"] = {
+            **desk.measure(
+                calls=args.desk_calls, warmup=args.desk_warmup, agent=args.desk_agent, root=ROOT
+            ),
+            "bundle": bundle,
+        }
+        print(report.desk_section(results["desk"]), flush=True)
     results["elapsed_seconds"] = round(time.perf_counter() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

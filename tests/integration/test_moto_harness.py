@@ -691,3 +691,52 @@ def test_writes_move_items_between_index_groups_without_reading_the_table_again(
             )
         assert members("one") == {"a": "noted"}, "a failed transaction leaves the index as it was"
         assert members("two") == {"b": ""}
+
+
+def test_a_table_query_reads_only_its_partition_and_answers_as_moto_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from finestra_local import moto_fixes
+
+    moto_fixes.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        client.create_table(
+            TableName="T",
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in ("A", "B"):
+            for sk in ("3", "1", "2"):
+                client.put_item(TableName="T", Item={"PK": {"S": pk}, "SK": {"S": sk}})
+
+        def query(**extra: Any) -> list[tuple[str, str]]:
+            found = client.query(
+                TableName="T",
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": "B"}},
+                **extra,
+            )
+            return [(i["PK"]["S"], i["SK"]["S"]) for i in found["Items"]]
+
+        forward, backward, paged = query(), query(ScanIndexForward=False), query(Limit=2)
+        monkeypatch.setattr(
+            moto_fixes,
+            "_ORIGINAL_ALL_ITEMS",
+            lambda table: pytest.fail("the whole table was read for one partition"),
+        )
+        narrowed = query()
+
+    assert forward == narrowed == [("B", "1"), ("B", "2"), ("B", "3")]
+    assert backward == [("B", "3"), ("B", "2"), ("B", "1")]
+    assert paged == [("B", "1"), ("B", "2")]

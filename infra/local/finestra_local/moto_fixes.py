@@ -152,7 +152,9 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
 # and each write then moves the one item it wrote between the groups (a failed
 # transaction, which puts items back without the stream, drops the grouping instead);
 # a query tests only the items whose index key matches, which moto's own loop checks
-# again as before, and moto sorts what it keeps by the index's range key.
+# again as before, and moto sorts what it keeps by the index's range key. A Query
+# of the table itself reads only the partition it names, where moto would sort the
+# whole table first.
 
 _narrowed = threading.local()
 _grouping = threading.RLock()
@@ -241,10 +243,32 @@ def _all_items(self: Table) -> list[Item]:
     return _ORIGINAL_ALL_ITEMS(self)
 
 
+def _partition(table: Table, hash_key: DynamoType) -> list[Item]:
+    """The items under one partition key, copied (a server thread may be writing)."""
+    for _ in range(5):
+        try:
+            rows: Any = table.items.get(hash_key)
+            if rows is None:
+                return []
+            return list(rows.values()) if table.range_key_attr else [rows]
+        except RuntimeError:
+            continue
+    return [item for item in _ORIGINAL_ALL_ITEMS(table) if item.hash_key == hash_key]
+
+
 def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
     index_name = kwargs.get("index_name", args[7] if len(args) > 7 else None)
+    if index_name is None:
+        hash_key = kwargs.get("hash_key", args[0] if args else None)
+        if hash_key is None:
+            return _ORIGINAL_QUERY(self, *args, **kwargs)
+        _narrowed.items = (self, _partition(self, hash_key))
+        try:
+            return _ORIGINAL_QUERY(self, *args, **kwargs)
+        finally:
+            _narrowed.items = None
     conditions = kwargs.get("hash_key_conditions")
-    if index_name is None or self.stream_shard is None or not conditions or len(conditions) != 1:
+    if self.stream_shard is None or not conditions or len(conditions) != 1:
         return _ORIGINAL_QUERY(self, *args, **kwargs)
     attribute, value = conditions[0]
     with _grouping:

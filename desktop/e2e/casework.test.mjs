@@ -3,6 +3,7 @@
 // upload files and open requests.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 
 import { assertAccessible, assertNoPageErrors, open, screenshot, signIn, start } from './harness.mjs';
@@ -12,6 +13,25 @@ const PNG = Buffer.from(
   'base64',
 );
 const TEN_MB = 10 * 1024 * 1024;
+const FILE_ROUTE = '/api/desk/v1/requests/{reference}/attachments/{attachment_id}';
+const TOO_LARGE =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>EntityTooLarge</Code><Message>Your proposed upload exceeds the maximum allowed size</Message></Error>';
+
+/** Requests of the agent's districts, with files or without, as the mock's city holds them. */
+function requestsInScope(env, { withFiles }) {
+  return env.server.city.requests.filter(
+    (request) => ['2', '6'].includes(request.district) && request.citizen_id && (request.attachments.length > 0) === withFiles,
+  );
+}
+
+/** Open the request `reference` and return the row of its file named `name`. */
+async function fileRow(page, env, reference, name) {
+  await page.goto(`${env.url}/requests/${reference}`);
+  await page.locator('.request-head').waitFor();
+  const row = page.locator('section[aria-labelledby=files-title] tbody tr', { hasText: name });
+  await row.waitFor();
+  return row;
+}
 
 /** The value of the fact labelled exactly `term` in the request's header. */
 function fact(page, term) {
@@ -86,6 +106,75 @@ describe('case work on the desktop', () => {
     const alert = page.locator('form[aria-labelledby=files-form-title]').getByRole('alert').filter({ hasText: 'rebutjat la mida' });
     await alert.waitFor();
     assert.ok(await page.getByText('La sol·licitud ja mostra el fitxer').isVisible());
+    await page.context().close();
+  });
+
+  it('opens a file through a short-lived link, downloads it under its name and records the read', async () => {
+    const page = await open(env);
+    await signIn(page, env);
+    const [request] = requestsInScope(env, { withFiles: true });
+    const [file] = request.attachments;
+    const row = await fileRow(page, env, request.reference, file.filename);
+    assert.equal(await row.locator('.badge').count(), 0, 'a file the bucket holds carries no warning');
+    const before = env.server.accessLog.length;
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: `Obre ${file.filename}` }).click(),
+    ]);
+
+    assert.equal(download.suggestedFilename(), file.filename);
+    assert.deepEqual(await readFile(await download.path()), env.server.uploads.get(file.key).bytes);
+    assert.match(page.url(), new RegExp(`/requests/${request.reference}$`), 'the desktop stays on the request');
+    const logged = env.server.accessLog.slice(before).map((record) => [record.citizen_id, record.reason, record.route]);
+    assert.deepEqual(logged, [[request.citizen_id, 'attachment', FILE_ROUTE]]);
+    const opened = env.server.calls.filter((call) => call.path.startsWith(`/api/desk/v1/requests/${request.reference}/attachments/`));
+    assert.deepEqual(opened.map((call) => [call.method, call.path.split('/').pop()]), [['GET', file.attachment_id]]);
+    await assertAccessible(page, 'request files');
+    assertNoPageErrors(page);
+    await page.context().close();
+  });
+
+  it('marks a file whose upload never finished, and says so when it is opened', async () => {
+    const page = await open(env);
+    await signIn(page, env);
+    const [request] = requestsInScope(env, { withFiles: false });
+    await page.goto(`${env.url}/requests/${request.reference}`);
+    await page.locator('.request-head').waitFor();
+    await page.route('**/_mock/s3/**', (route) => route.fulfill({ status: 400, contentType: 'application/xml', body: TOO_LARGE }));
+    await page.locator('#files-pick').setInputFiles({ name: 'acta.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n') });
+    await page.getByRole('button', { name: 'Puja el fitxer' }).click();
+    await page.locator('form[aria-labelledby=files-form-title]').getByRole('alert').waitFor();
+    await page.unroute('**/_mock/s3/**');
+    const before = env.server.accessLog.length;
+
+    await page.reload();
+    const row = page.locator('section[aria-labelledby=files-title] tbody tr', { hasText: 'acta.pdf' });
+    await row.locator('.badge', { hasText: 'No s’ha pujat' }).waitFor();
+    await row.getByRole('button', { name: 'Obre acta.pdf' }).click();
+
+    const alert = page.locator('section[aria-labelledby=files-title]').getByRole('alert');
+    await alert.filter({ hasText: 'No s’ha pogut obrir acta.pdf. La pujada del fitxer no es va acabar' }).waitFor();
+    assert.equal(env.server.accessLog.length, before, 'a file never stored is never read');
+    await assertAccessible(page, 'request with a file never uploaded');
+    await screenshot(page, 'request-file-not-uploaded');
+    assertNoPageErrors(page);
+    await page.context().close();
+  });
+
+  it('says the request no longer has a file that went after the list was shown', async () => {
+    const page = await open(env);
+    await signIn(page, env);
+    const request = requestsInScope(env, { withFiles: true })[1];
+    const [file] = request.attachments;
+    const row = await fileRow(page, env, request.reference, file.filename);
+    request.attachments = [];
+
+    await row.getByRole('button', { name: `Obre ${file.filename}` }).click();
+
+    const alert = page.locator('section[aria-labelledby=files-title]').getByRole('alert');
+    await alert.filter({ hasText: 'La sol·licitud ja no té aquest fitxer.' }).waitFor();
+    assertNoPageErrors(page);
     await page.context().close();
   });
 

@@ -143,6 +143,26 @@ function snapshotsFor(theme, now, index) {
   });
 }
 
+/** A photo the citizen sent with request `serial`, kept in the bucket under an upload's id. */
+function demoFile(serial) {
+  const attachmentId = `att_01JQ9A${String(serial).padStart(20, '0')}`;
+  return {
+    attachment_id: attachmentId,
+    key: `requests/BCN-2026-${String(serial).padStart(6, '0')}/${attachmentId}`,
+    filename: 'foto.jpg',
+    content_type: 'image/jpeg',
+    size: 28_451,
+  };
+}
+
+/** The bytes of a demo file: a JPEG's markers around filler, as long as the file says. */
+export function demoBytes(file) {
+  const bytes = Buffer.alloc(file.size, file.attachment_id.slice(-2));
+  bytes.set([0xff, 0xd8, 0xff, 0xe0], 0);
+  bytes.set([0xff, 0xd9], file.size - 2);
+  return bytes;
+}
+
 function requestRecord({ group, theme, index, serial, now, citizens }) {
   const receivedAt = now - (((index * 53) % 90) + 1) * HOUR - index * 60_000;
   const dueAt = receivedAt + theme.sla_hours * HOUR;
@@ -176,10 +196,7 @@ function requestRecord({ group, theme, index, serial, now, citizens }) {
       district,
       neighbourhood: NEIGHBOURHOODS[index % NEIGHBOURHOODS.length],
     },
-    attachments:
-      index % 4 === 0
-        ? [{ key: `requests/BCN-2026-${String(serial).padStart(6, '0')}/att_${serial}`, filename: 'foto.jpg', content_type: 'image/jpeg', size: 284_512 }]
-        : [],
+    attachments: index % 4 === 0 ? [demoFile(serial)] : [],
     snapshots: snapshotsFor(theme, now, index),
     timeline: [
       { at: new Date(receivedAt).toISOString(), kind: 'inbound', channel, actor: null, text: description, from_state: null, to_state: null },

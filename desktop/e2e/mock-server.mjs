@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { demoCity, POOL, STAFF, TEMPLATES, TRANSITIONS } from './fixtures.mjs';
+import { demoBytes, demoCity, POOL, STAFF, TEMPLATES, TRANSITIONS } from './fixtures.mjs';
 import { challenge, signatureMatches, verifierOf } from './srp.mjs';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -64,13 +64,29 @@ const FINAL_STATES = ['closed', 'cancelled', 'not_processed'];
 const UPLOAD_TYPES = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp', 'image/heic', 'text/plain', 'audio/mpeg', 'video/mp4'];
 const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 const UPLOAD_EXPIRY_MS = 600_000;
+const DOWNLOAD_EXPIRY_S = 300;
 const BUCKET = 'finestra-attachments';
+const FILE_ROUTE = '/api/desk/v1/requests/{reference}/attachments/{attachment_id}';
+const FILE_ID = /^(att|file)_[0-9A-Za-z]{26}$/;
+const REFERENCE = /^[A-Z]{2,5}-\d{4}-\d{6}(-R\d+)?$/;
+/** The most files of a request whose presence the request detail checks, as the API does. */
+const MAX_CHECKED_FILES = 20;
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 const CITIZEN_ID = new RegExp(`^cit_${ULID}$`);
 const MERGE_ID = new RegExp(`^mrg_${ULID}$`);
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const DNI_LETTERS = 'TRWAGMYFPDXBNJZSQVHLCKE';
 const ACCESS_FIELDS = ['citizen_id', 'user_id', 'since', 'until', 'cursor', 'limit'];
+
+/**
+ * A `Content-Disposition` that downloads a file under `name` (RFC 6266), as the API
+ * builds it: the exact name in `filename*`, a plain-ASCII stand-in in `filename`.
+ */
+function contentDisposition(name) {
+  const plain = name.replace(/[^\x20-\x7e]|["\\%]/g, '_') || 'file';
+  const exact = encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${plain}"; filename*=UTF-8''${exact}`;
+}
 
 /** An id as the city makes them: a prefix and a ULID-shaped random part. */
 function newId(prefix) {
@@ -356,8 +372,12 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
   const detail = (request) => {
     const now = Date.now();
     const { snapshots, duplicates, timeline, ...record } = request;
+    const attachments = record.attachments.map((file, index) => ({
+      ...file,
+      uploaded: index < MAX_CHECKED_FILES ? uploads.has(file.key) : null,
+    }));
     return {
-      request: { ...worklistItem(request, now), ...record, sla: slaOf(request, now) },
+      request: { ...worklistItem(request, now), ...record, attachments, sla: slaOf(request, now) },
       // The API's timeline entries name no files: the request's own list holds them.
       timeline: timeline.map((item) => {
         const shown = { ...item };
@@ -403,7 +423,9 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
 
   const merges = new Map();
   const audit = [];
-  const uploads = new Map();
+  const uploads = new Map(
+    city.requests.flatMap((request) => request.attachments).map((file) => [file.key, { size: file.size, type: file.content_type, bytes: demoBytes(file) }]),
+  );
   const grants = new Map();
   const logged = new Map();
   let serial = city.serial;
@@ -516,7 +538,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       'x-amz-signature': createHmac('sha256', signingKey).update(policy).digest('hex'),
     };
     grants.set(key, { size: body.size, type: body.content_type });
-    const file = { key, filename: body.filename.trim(), content_type: body.content_type, size: body.size };
+    const file = { attachment_id: attachmentId, key, filename: body.filename.trim(), content_type: body.content_type, size: body.size };
     request.attachments.push(file);
     request.timeline.push(entry(member, { attachments: [file] }));
     return new Answer(201, { upload: { url: `${origin}/_mock/s3/${BUCKET}`, fields }, attachment_id: attachmentId });
@@ -569,6 +591,86 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     const key = String(form.get('key'));
     uploads.set(key, { size: file.size, type: String(form.get('Content-Type')), bytes: Buffer.from(await file.arrayBuffer()) });
     return { status: 204, body: '' };
+  };
+
+  /** `request_for`: a reading role, a known request, its group and district the caller's. */
+  const readable = (member, reference) => {
+    requireRole(member, 'agent', 'supervisor');
+    if (!REFERENCE.test(reference)) {
+      throw refused('invalid_request', 'is not a request reference', 'reference');
+    }
+    const request = city.requests.find((item) => item.reference === reference);
+    if (!request) {
+      throw refused('not_found', 'no request has this reference');
+    }
+    if (!coversGroup(member, request.group)) {
+      throw refused('forbidden', 'this request belongs to a group that is not yours');
+    }
+    requireDistrict(member, request.location?.district ?? request.district);
+    return request;
+  };
+
+  /** The signature of a download link: what the bucket will answer, and until when. */
+  const linkSignature = (key, until, disposition, type) => createHmac('sha256', signingKey).update([key, until, disposition, type].join('\n')).digest('hex');
+
+  /** A short-lived link to one file of a request, as the attachment route answers it. */
+  const openAttachment = (member, reference, attachmentId, origin) => {
+    const request = readable(member, reference);
+    if (!FILE_ID.test(attachmentId)) {
+      throw refused('invalid_request', 'is not a file id', 'attachment_id');
+    }
+    const file = request.attachments.find((item) => item.attachment_id === attachmentId);
+    if (!file) {
+      throw refused('not_found', 'this request has no file with this attachment_id');
+    }
+    if (!uploads.has(file.key)) {
+      throw new HttpError(409, 'upload_incomplete', 'the file is listed but its upload did not complete; add it again');
+    }
+    if (request.citizen_id) {
+      logAccess(member, [request.citizen_id], FILE_ROUTE, 'attachment');
+    }
+    const until = Math.floor(Date.now() / 1000) + DOWNLOAD_EXPIRY_S;
+    const disposition = contentDisposition(file.filename);
+    const type = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$/.test(file.content_type) ? file.content_type : 'application/octet-stream';
+    const query = new URLSearchParams({
+      'response-content-disposition': disposition,
+      'response-content-type': type,
+      'X-Amz-Expires': String(DOWNLOAD_EXPIRY_S),
+      'X-Mock-Until': String(until),
+      'X-Amz-Signature': linkSignature(file.key, until, disposition, type),
+    });
+    const path = file.key.split('/').map(encodeURIComponent).join('/');
+    return {
+      url: `${origin}/_mock/s3/${BUCKET}/${path}?${query}`,
+      expires_at: new Date(until * 1000).toISOString(),
+      filename: file.filename,
+      content_type: file.content_type,
+      size: file.size,
+    };
+  };
+
+  /** The bucket's answer to a presigned GET: the file under the link's headers, or S3's refusal. */
+  const download = (url) => {
+    const xml = (status, code, message) => ({
+      status,
+      headers: { 'Content-Type': 'application/xml' },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    });
+    const key = decodeURIComponent(url.pathname.slice(`/_mock/s3/${BUCKET}/`.length));
+    const disposition = url.searchParams.get('response-content-disposition') ?? '';
+    const type = url.searchParams.get('response-content-type') ?? '';
+    const until = Number(url.searchParams.get('X-Mock-Until'));
+    if (url.searchParams.get('X-Amz-Signature') !== linkSignature(key, until, disposition, type)) {
+      return xml(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    }
+    if (until * 1000 < Date.now()) {
+      return xml(403, 'AccessDenied', 'Request has expired');
+    }
+    const stored = uploads.get(key);
+    if (!stored) {
+      return xml(404, 'NoSuchKey', 'The specified key does not exist.');
+    }
+    return { status: 200, headers: { 'Content-Type': type, 'Content-Disposition': disposition, 'Content-Length': String(stored.bytes.length) }, body: stored.bytes };
   };
 
   const correctTheme = (member, reference, body) => {
@@ -1104,6 +1206,9 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     if (method === 'POST' && (found = route(/^\/api\/desk\/v1\/citizens\/([^/]+)\/erasure$/))) {
       return erase(member, decodeURIComponent(found[1]), body);
     }
+    if (method === 'GET' && (found = route(/^\/api\/desk\/v1\/requests\/([^/]+)\/attachments\/([^/]+)$/))) {
+      return openAttachment(member, decodeURIComponent(found[1]), decodeURIComponent(found[2]), origin);
+    }
     if (method === 'POST' && (found = route(/^\/api\/desk\/v1\/requests\/([^/]+)\/attachments$/))) {
       return attach(member, decodeURIComponent(found[1]), body, origin);
     }
@@ -1200,6 +1305,12 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     const bytes = Buffer.concat(chunks);
     const raw = bytes.toString('utf8');
     try {
+      if (request.method === 'GET' && url.pathname.startsWith(`/_mock/s3/${BUCKET}/`)) {
+        const answer = download(url);
+        response.writeHead(answer.status, answer.headers);
+        response.end(answer.body);
+        return;
+      }
       if (request.method === 'POST' && url.pathname === `/_mock/s3/${BUCKET}`) {
         const stored = await storeUpload(request.headers, bytes);
         response.writeHead(stored.status, stored.body ? { 'Content-Type': 'application/xml' } : {});

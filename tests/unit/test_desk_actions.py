@@ -10,18 +10,21 @@ from collections.abc import Iterable
 from datetime import timedelta
 from itertools import pairwise
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto.backends import get_backend
 
 from finestra.adapters.email import SesEmailSender
 from finestra.adapters.events import EventBridgePublisher
 from finestra.adapters.sms import SnsSmsSender
-from finestra.apps.desk_requests import SIGNED_V4, DeskMessenger, PresignedUploads, settled
+from finestra.apps.desk_requests import DeskMessenger, PresignedUploads, settled
 from finestra.auth import Role, Staff
 from finestra.channels.web import WebChannel
 from finestra.desk.actions import (
@@ -40,6 +43,12 @@ from finestra.desk.actions import (
     states_of,
 )
 from finestra.desk.replies import ReplyTemplates, Tariff
+from finestra.desk.views import (
+    SIGNED_V4,
+    S3AttachmentFiles,
+    attachment_id,
+    content_disposition,
+)
 from finestra.domain.citizen import Consent
 from finestra.domain.errors import Conflict, Forbidden, NotFound, TransitionRefused
 from finestra.domain.errors import ValidationFailed as Invalid
@@ -560,6 +569,93 @@ def test_a_file_of_a_kind_or_size_the_city_does_not_keep_is_refused(
 
     assert refused.value.field == field
     assert entries() == []
+
+
+# ---------------------------------------------------------------------- opening files
+
+
+def test_a_file_staff_uploaded_goes_by_the_id_its_upload_was_granted_under(
+    actions: RequestActions, seed: Seeder
+) -> None:
+    given_request(seed)
+    grant = actions.attach(
+        AGENT, REFERENCE, AttachmentOrder(filename="a.pdf", content_type="application/pdf", size=9)
+    )
+
+    assert attachment_id(grant.upload.fields["key"]) == grant.attachment_id
+
+
+def test_a_file_that_came_another_way_goes_by_a_stable_digest_of_its_key() -> None:
+    first = attachment_id("attachments/email/0102019a/1-plànol.pdf")
+
+    assert first == attachment_id("attachments/email/0102019a/1-plànol.pdf")
+    assert first != attachment_id("attachments/email/0102019a/2-plànol.pdf")
+    assert first.startswith("file_")
+    assert len(first) == len("file_") + 26
+
+
+def test_a_plain_file_name_is_given_alike_in_both_forms() -> None:
+    assert content_disposition("forat-balmes.jpg") == (
+        "attachment; filename=\"forat-balmes.jpg\"; filename*=UTF-8''forat-balmes.jpg"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "plain", "exact"),
+    [
+        ("plànol.pdf", "pl_nol.pdf", "pl%C3%A0nol.pdf"),
+        ('a "b" c.txt', "a _b_ c.txt", "a%20%22b%22%20c.txt"),
+        ("50%\\2.pdf", "50__2.pdf", "50%25%5C2.pdf"),
+        ("a\r\nSet-Cookie: x", "a__Set-Cookie: x", "a%0D%0ASet-Cookie%3A%20x"),
+        ("x; filename=evil.exe", "x; filename=evil.exe", "x%3B%20filename%3Devil.exe"),
+    ],
+    ids=["accent", "quotes", "percent and backslash", "line break", "semicolon"],
+)
+def test_a_file_name_is_quoted_so_no_browser_reads_it_otherwise(
+    name: str, plain: str, exact: str
+) -> None:
+    header = content_disposition(name)
+
+    assert header == f"attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}"
+    assert "\r" not in header
+    assert "\n" not in header
+    assert unquote(exact, errors="strict") == name
+
+
+def test_the_bucket_says_which_files_it_holds(seed: Seeder) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=ATTACHMENTS_BUCKET, Key="requests/a/att_1", Body=b"1")
+    files = S3AttachmentFiles(seed.runtime.clients.session, ATTACHMENTS_BUCKET, expires_in=300)
+
+    found = files.present(["requests/a/att_1", "requests/a/att_2"])
+
+    assert found == {"requests/a/att_1"}
+    assert files.present([]) == frozenset()
+
+
+def test_a_bucket_that_refuses_to_say_is_not_taken_for_an_absent_file(seed: Seeder) -> None:
+    files = S3AttachmentFiles(seed.runtime.clients.session, ATTACHMENTS_BUCKET, expires_in=300)
+    client = files._client
+    with Stubber(client) as stub:
+        stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
+
+        with pytest.raises(ClientError) as refused:
+            files.present(["requests/a/att_1"])
+
+    assert refused.value.response["Error"]["Code"] == "403"
+
+
+def test_a_download_link_is_signed_for_its_expiry_and_headers(seed: Seeder) -> None:
+    files = S3AttachmentFiles(seed.runtime.clients.session, ATTACHMENTS_BUCKET, expires_in=120)
+
+    link = urlsplit(files.download_url("requests/a/att_1", "attachment", "image/png"))
+
+    query = parse_qs(link.query)
+    assert link.path.endswith("/requests/a/att_1")
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert query["X-Amz-Expires"] == ["120"]
+    assert query["response-content-disposition"] == ["attachment"]
+    assert query["response-content-type"] == ["image/png"]
 
 
 # ---------------------------------------------------------------------- replies

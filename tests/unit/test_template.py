@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import requests
 from moto import mock_aws
+from samtranslator.translator.transform import transform
 
+from finestra_local.resources import LOCAL_PARAMETERS, Resolver
 from tests.support.cfn import TemplateError, load_template, table_create_kwargs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +57,7 @@ HTTP_ROUTES = {
             ("POST", "/requests/{reference}/priority"),
             ("POST", "/requests/{reference}/notes"),
             ("POST", "/requests/{reference}/attachments"),
+            ("GET", "/requests/{reference}/attachments/{attachment_id}"),
             ("POST", "/requests/{reference}/replies"),
             ("POST", "/requests/{reference}/theme"),
             ("GET", "/reply-templates"),
@@ -398,6 +404,104 @@ def test_given_the_attachments_bucket_then_it_keeps_versions() -> None:
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
 
 
+def attachments_cors(desktop_origin: str) -> Any:
+    """The attachments bucket's CORS rules as CloudFormation resolves them."""
+    resolver = Resolver(TEMPLATE, {**LOCAL_PARAMETERS, "DesktopOrigin": desktop_origin})
+    return resolver.resolve(RESOURCES["AttachmentsBucket"]["Properties"]["CorsConfiguration"])
+
+
+def test_given_no_desktop_origin_then_the_attachments_bucket_has_no_cors_rule() -> None:
+    assert TEMPLATE["Parameters"]["DesktopOrigin"]["Default"] == ""
+    assert TEMPLATE["Conditions"]["HasDesktopOrigin"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "DesktopOrigin"}, ""]}]
+    }
+    assert attachments_cors("") == ""
+
+
+@mock_aws
+def test_given_a_desktop_origin_then_only_it_may_post_and_download_files_from_a_browser() -> None:
+    desktop = "https://escriptori.example.cat"
+    [rule] = attachments_cors(desktop)["CorsRules"]
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(
+        Bucket="finestra-attachments",
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+    )
+    s3.put_bucket_cors(
+        Bucket="finestra-attachments",
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "ID": rule["Id"],
+                    "AllowedMethods": rule["AllowedMethods"],
+                    "AllowedOrigins": rule["AllowedOrigins"],
+                    "MaxAgeSeconds": rule["MaxAge"],
+                }
+            ]
+        },
+    )
+
+    def preflight(origin: str, method: str) -> requests.Response:
+        return requests.options(
+            "https://finestra-attachments.s3.amazonaws.com/requests/x/att_1",
+            headers={"Origin": origin, "Access-Control-Request-Method": method},
+            timeout=10,
+        )
+
+    assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD", "POST"]
+    assert rule["AllowedOrigins"] == [desktop]
+    for method in ("POST", "GET"):
+        allowed = preflight(desktop, method)
+        assert allowed.status_code == 200
+        assert allowed.headers["Access-Control-Allow-Origin"] == desktop
+    assert preflight("https://elsewhere.example.org", "POST").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://escriptori.example.cat", "https://d1a2b3.cloudfront.net"]
+)
+def test_given_the_desktop_origin_parameter_then_an_https_host_is_accepted(origin: str) -> None:
+    assert re.fullmatch(TEMPLATE["Parameters"]["DesktopOrigin"]["AllowedPattern"], origin)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://escriptori.example.cat", "https://escriptori.example.cat/", "*", "https://*.net"],
+)
+def test_given_the_desktop_origin_parameter_then_anything_but_an_https_host_is_refused(
+    origin: str,
+) -> None:
+    assert not re.fullmatch(TEMPLATE["Parameters"]["DesktopOrigin"]["AllowedPattern"], origin)
+
+
+def test_given_the_desk_api_then_it_may_read_files_and_learn_which_are_missing() -> None:
+    statements = [
+        statement
+        for policy in RESOURCES["DeskApiFunction"]["Properties"]["Policies"]
+        if isinstance(policy, dict) and "Statement" in policy
+        for statement in policy["Statement"]
+    ]
+
+    def allowed(action: str) -> list[Any]:
+        return [
+            s["Resource"]
+            for s in statements
+            if s["Effect"] == "Allow"
+            and action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+
+    assert {"Fn::Sub": "${AttachmentsBucket.Arn}/*"} in allowed("s3:GetObject")
+    assert {"Fn::Sub": "${AttachmentsBucket.Arn}/*"} in allowed("s3:PutObject")
+    assert {"Fn::GetAtt": ["AttachmentsBucket", "Arn"]} in allowed("s3:ListBucket")
+
+
+def test_given_the_template_as_sam_translates_it_then_no_resource_depends_on_itself() -> None:
+    translated = sam_translated()
+    needs = {name: _named(resource, translated) for name, resource in translated.items()}
+
+    assert _cycle(needs) == []
+
+
 @pytest.mark.parametrize("logical_id", TOPICS)
 def test_given_a_topic_then_it_is_encrypted_with_a_key(logical_id: str) -> None:
     assert RESOURCES[logical_id]["Properties"].get("KmsMasterKeyId")
@@ -641,7 +745,11 @@ def test_given_the_distribution_then_every_answer_carries_the_security_headers()
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
     assert headers["ReferrerPolicy"]["ReferrerPolicy"]
     assert "default-src 'self'" in csp
-    assert "connect-src 'self' https://cognito-idp.${AWS::Region}.amazonaws.com;" in csp
+    assert (
+        "connect-src 'self' https://cognito-idp.${AWS::Region}.amazonaws.com"
+        " https://${AttachmentsBucket}.s3.amazonaws.com"
+        " https://${AttachmentsBucket.RegionalDomainName};"
+    ) in " ".join(csp.split())
     assert DESKTOP["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == policy_ref
     assert api_behaviour()["ResponseHeadersPolicyId"] == policy_ref
 
@@ -654,3 +762,73 @@ def test_given_the_outputs_then_they_name_the_desktop_url_bucket_and_distributio
     }
     assert outputs["DesktopBucketName"]["Value"] == {"Ref": "DesktopBucket"}
     assert outputs["DesktopDistributionId"]["Value"] == {"Ref": "DesktopDistribution"}
+
+
+def sam_translated() -> dict[str, Any]:
+    """The template's resources after the SAM transform, as CloudFormation receives them."""
+    document = copy.deepcopy(TEMPLATE)
+    for resource in document["Resources"].values():
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if key in resource.get("Properties", {}):
+                resource["Properties"][key] = "s3://finestra-build/artifact.zip"
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    translated = transform(document, {"AWS::Region": "eu-west-1"}, NoManagedPolicies())
+    resources: dict[str, Any] = translated["Resources"]
+    return resources
+
+
+def _named(resource: dict[str, Any], resources: dict[str, Any]) -> set[str]:
+    """The resources that ``resource`` refers to or depends on."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key == "Ref" and isinstance(item, str):
+                    found.add(item)
+                elif key == "Fn::GetAtt":
+                    found.add(item[0] if isinstance(item, list) else str(item).split(".")[0])
+                elif key == "Fn::Sub":
+                    text = item if isinstance(item, str) else item[0]
+                    found.update(n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", text))
+                    walk(item if isinstance(item, str) else item[1])
+                else:
+                    walk(item)
+
+    walk(resource.get("Properties", {}))
+    depends = resource.get("DependsOn", [])
+    found.update([depends] if isinstance(depends, str) else depends)
+    return found & set(resources)
+
+
+def _cycle(needs: dict[str, set[str]]) -> list[str]:
+    """One chain of resources that ends where it began, or ``[]`` when there is none."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(name: str) -> list[str]:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return []
+        path.append(name)
+        for other in sorted(needs[name]):
+            loop = visit(other)
+            if loop:
+                return loop
+        path.pop()
+        done.add(name)
+        return []
+
+    for name in sorted(needs):
+        loop = visit(name)
+        if loop:
+            return loop
+    return []

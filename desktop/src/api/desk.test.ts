@@ -31,6 +31,30 @@ describe('DeskApi’s case-work routes', () => {
     expect(seen[0]?.body).toEqual({ filename: 'foto.png', content_type: 'image/png', size: 70 });
   });
 
+  it('asks for a file’s download link by the request and the file’s id', async () => {
+    const link = {
+      url: 'https://bucket.example/requests/BCN-2026-000121/att_1?X-Amz-Expires=300',
+      expires_at: '2026-03-14T19:46:08Z',
+      filename: 'foto.jpg',
+      content_type: 'image/jpeg',
+      size: 70,
+    };
+    const { api, seen } = desk(link);
+    const answer = await api.attachmentLink('BCN-2026-000121', 'att_01JQ9A00000000000000000121');
+    expect(answer).toEqual(link);
+    expect(seen[0]?.method).toBe('GET');
+    expect(seen[0]?.url.pathname).toBe('/api/desk/v1/requests/BCN-2026-000121/attachments/att_01JQ9A00000000000000000121');
+    expect(seen[0]?.headers.get('Authorization')).toBe('Bearer id-token');
+  });
+
+  it('gives a file whose upload never finished as a 409 with its code', async () => {
+    const { api } = desk({ code: 'upload_incomplete', message: 'the file is listed but its upload did not complete; add it again' }, 409);
+    await expect(api.attachmentLink('BCN-2026-000121', 'att_01JQ9A00000000000000000121')).rejects.toMatchObject({
+      status: 409,
+      code: 'upload_incomplete',
+    });
+  });
+
   it('corrects a theme with the reason', async () => {
     const { api, seen } = desk({ reference: 'BCN-2026-000121', group: 'paving' });
     const summary = await api.correctTheme('BCN-2026-000121', 'roads.pothole', 'És un sot');

@@ -4,6 +4,7 @@ import type { ApiClient } from './client';
 import type {
   AccessPage,
   AccessQuery,
+  AttachmentLink,
   AttachmentOrder,
   CitizenExport,
   CitizenMatch,
@@ -131,6 +132,17 @@ export class DeskApi {
    */
   attach(reference: string, file: AttachmentOrder): Promise<UploadGrant> {
     return this.client.post<UploadGrant>(`${DESK}/requests/${segment(reference)}/attachments`, file);
+  }
+
+  /**
+   * A short-lived link that downloads one file of a request. The API answers 409
+   * (`upload_incomplete`) for a file whose upload never finished, and 404 for an id that
+   * is none of the request's files. The download is in the access log.
+   */
+  attachmentLink(reference: string, attachmentId: string): Promise<AttachmentLink> {
+    return this.client.get<AttachmentLink>(
+      `${DESK}/requests/${segment(reference)}/attachments/${segment(attachmentId)}`,
+    );
   }
 
   /**

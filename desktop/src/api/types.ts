@@ -49,7 +49,7 @@ export type RequestType = (typeof REQUEST_TYPES)[number];
 export const CONTACT_CHANNELS = ['voice', 'in_person'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
-export const ACCESS_REASONS = ['search', 'profile', 'export', 'erasure', 'merge'] as const;
+export const ACCESS_REASONS = ['search', 'profile', 'export', 'erasure', 'merge', 'attachment'] as const;
 export type AccessReason = (typeof ACCESS_REASONS)[number];
 
 export const MERGE_STATES = ['moving', 'done', 'undoing', 'undone'] as const;
@@ -120,7 +120,23 @@ export interface RequestRecord extends WorklistItem {
 
 /** A file of a request's history, as the request detail lists it. */
 export interface Attachment {
+  /** The id the attachment route takes to open the file. */
+  readonly attachment_id: string;
   readonly key: string;
+  readonly filename: string;
+  readonly content_type: string;
+  readonly size: number;
+  /**
+   * Whether the bucket holds the file: `false` when its upload never finished, `null`
+   * when the API did not check (it checks a request's first 20 files).
+   */
+  readonly uploaded: boolean | null;
+}
+
+/** A short-lived presigned GET that downloads one file under its recorded name. */
+export interface AttachmentLink {
+  readonly url: string;
+  readonly expires_at: string;
   readonly filename: string;
   readonly content_type: string;
   readonly size: number;

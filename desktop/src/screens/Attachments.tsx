@@ -1,4 +1,4 @@
-/** A request's files: the list the request holds, and the form that adds one. */
+/** A request's files: the list the request holds, with a way to open each, and the form that adds one. */
 
 import { type ChangeEvent, type SyntheticEvent, useId, useRef, useState } from 'react';
 
@@ -9,6 +9,7 @@ import { uploadFile } from '../api/upload';
 import { ErrorNotice } from '../components/common';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
+import { errorMessage } from '../i18n/messages';
 import type { ActionProps } from './RequestActions';
 
 /** The codes an upload can fail with, and what the form says of each. */
@@ -18,33 +19,106 @@ const UPLOAD_EXPLAINED = {
   upload_size: 'error.upload_size',
 } as const;
 
-export function AttachmentList({ items }: { readonly items: readonly Attachment[] }) {
-  const { t, bytes } = useI18n();
+/** The codes opening a file can fail with, and what the list says of each. */
+const OPEN_EXPLAINED = {
+  upload_incomplete: 'files.open.incomplete',
+  not_found: 'files.open.missing',
+} as const;
+
+/**
+ * Have the browser fetch `url` as a download. The bucket's answer carries
+ * `Content-Disposition: attachment`, so the desktop stays where it is; `download` names
+ * the file where the link is same-origin (browsers ignore it across origins).
+ */
+export function followDownload(url: string, filename: string): void {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.rel = 'noopener';
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+interface OpenFailure {
+  readonly name: string;
+  readonly error: unknown;
+}
+
+export function AttachmentList({ reference, items }: { readonly reference: string; readonly items: readonly Attachment[] }) {
+  const { api } = useDesk();
+  const { t, bytes, language } = useI18n();
+  const [opening, setOpening] = useState<string | null>(null);
+  const [failure, setFailure] = useState<OpenFailure | null>(null);
   if (items.length === 0) {
     return <p className="empty">{t('files.empty')}</p>;
   }
+
+  const openFile = async (item: Attachment) => {
+    setFailure(null);
+    setOpening(item.attachment_id);
+    try {
+      const link = await api.attachmentLink(reference, item.attachment_id);
+      followDownload(link.url, link.filename);
+    } catch (error) {
+      setFailure({ name: item.filename, error });
+    } finally {
+      setOpening(null);
+    }
+  };
+
+  const explained = (error: unknown): string => {
+    const own = error instanceof ApiError && error.code in OPEN_EXPLAINED ? OPEN_EXPLAINED[error.code as keyof typeof OPEN_EXPLAINED] : null;
+    return own ? t(own) : errorMessage(language, error);
+  };
+
   return (
-    <table className="table">
-      <caption className="visually-hidden">{t('detail.files')}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{t('column.file')}</th>
-          <th scope="col">{t('column.type')}</th>
-          <th scope="col">{t('column.size')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((item) => (
-          <tr key={item.key}>
-            <th scope="row" className="file-name">
-              {item.filename}
+    <>
+      {failure && (
+        <div className="notice notice-error" role="alert">
+          <p>
+            {t('files.open.failed', { name: failure.name })} {explained(failure.error)}
+          </p>
+        </div>
+      )}
+      <table className="table">
+        <caption className="visually-hidden">{t('detail.files')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('column.file')}</th>
+            <th scope="col">{t('column.type')}</th>
+            <th scope="col">{t('column.size')}</th>
+            <th scope="col">
+              <span className="visually-hidden">{t('files.actions')}</span>
             </th>
-            <td>{item.content_type}</td>
-            <td>{bytes(item.size)}</td>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {items.map((item) => (
+            <tr key={item.key}>
+              <th scope="row" className="file-name">
+                {item.filename}{' '}
+                {item.uploaded === false && <span className="badge badge-warn">{t('files.notUploaded')}</span>}
+              </th>
+              <td>{item.content_type}</td>
+              <td>{bytes(item.size)}</td>
+              <td>
+                <button
+                  type="button"
+                  className="button-secondary"
+                  aria-label={t('files.openNamed', { name: item.filename })}
+                  disabled={opening !== null}
+                  onClick={() => void openFile(item)}
+                >
+                  {t('files.open')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

@@ -230,7 +230,7 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
               <h2 id="files-title" tabIndex={-1}>
                 {t('detail.files')}
               </h2>
-              <AttachmentList items={state.data.request.attachments} />
+              <AttachmentList reference={state.data.request.reference} items={state.data.request.attachments} />
             </section>
             <section aria-labelledby="snapshots-title">
               <h2 id="snapshots-title">{t('detail.snapshots')}</h2>

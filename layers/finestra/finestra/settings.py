@@ -87,6 +87,9 @@ class DeskSettings(FunctionSettings):
     page_size: int = Field(default=50, ge=1, le=200)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_expiry_seconds: int = Field(default=600, ge=60, le=3600)
+    download_expiry_seconds: int = Field(
+        default=300, ge=30, le=3600, description="how long a file's download link works"
+    )
 
 
 class SlaWatchSettings(FunctionSettings):

@@ -12,7 +12,7 @@ from functools import cached_property
 from finestra.apps.base import App, Clock
 from finestra.desk import Cursors
 from finestra.desk.access_log import AccessLog
-from finestra.desk.views import DeskViews, Worklist
+from finestra.desk.views import DeskViews, S3AttachmentFiles, Worklist
 from finestra.domain.catalogue import Catalogue
 from finestra.domain.identity import ContactVault
 from finestra.runtime import Clients, utc_now
@@ -102,6 +102,11 @@ class DeskApp(App):
             access_log=self.access_log,
             clock=self.clock,
             near_fraction=self.settings.near_fraction,
+            files=S3AttachmentFiles(
+                self.clients.session,
+                self.settings.attachments_bucket,
+                expires_in=self.settings.download_expiry_seconds,
+            ),
         )
 
     def now(self) -> datetime:

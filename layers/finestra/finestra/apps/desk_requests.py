@@ -12,7 +12,6 @@ from typing import Any, Final, TypeVar
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
-from botocore.config import Config
 from chalice.app import Chalice, Response
 from pydantic import BaseModel
 
@@ -37,6 +36,7 @@ from finestra.desk.actions import (
     TransitionOrder,
 )
 from finestra.desk.replies import ReplyTemplates, Tariff
+from finestra.desk.views import SIGNED_V4, require_reader
 from finestra.domain.errors import Conflict, ValidationFailed
 from finestra.domain.vocabulary import Language
 from finestra.http import JSON, current_request, current_staff, endpoint, parse_body
@@ -45,9 +45,6 @@ from finestra.runtime import Lazy
 
 PREFIX: Final = "/api/desk/v1"
 JSON_ONLY: Final = ["application/json"]
-
-SIGNED_V4: Final = Config(signature_version="s3v4")
-"""Uploads are signed with SigV4 in every region: S3 refuses SigV2 on new buckets."""
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -157,6 +154,12 @@ class _Views:
         staff.require(*ACTING_ROLES)
         return staff
 
+    def reading(self) -> Staff:
+        """The caller, refused unless they read the desk's cases."""
+        staff = current_staff(self.app)
+        require_reader(staff)
+        return staff
+
     def body(self, model: type[M]) -> M:
         """The request's JSON body as ``model``."""
         return parse_body(current_request(self.app), model)
@@ -257,6 +260,15 @@ def _install_history(views: _Views) -> None:
         grant = actions.get().attach(staff, reference, order)
         obs.logger.info("Upload granted", reference=reference, attachment_id=grant.attachment_id)
         return _answer(grant, 201)
+
+    @app.route(f"{PREFIX}/requests/{{reference}}/attachments/{{attachment_id}}", methods=["GET"])
+    @endpoint(obs)
+    def open_attachment(reference: str, attachment_id: str) -> Response:
+        """A short-lived link that downloads one file of the request."""
+        staff = views.reading()
+        link = views.desk.get().views.attachment(staff, reference, attachment_id)
+        obs.logger.info("Attachment opened", reference=reference, attachment_id=attachment_id)
+        return _answer(link)
 
 
 def _install_replies(views: _Views) -> None:

@@ -46,6 +46,7 @@ class AccessReason(StrEnum):
     EXPORT = "export"
     ERASURE = "erasure"
     MERGE = "merge"
+    ATTACHMENT = "attachment"
 
 
 class AccessRecord(BaseModel):

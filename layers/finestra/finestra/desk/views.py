@@ -20,10 +20,14 @@ import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, Self
+from functools import cached_property
+from typing import Any, Final, Literal, Protocol, Self
+from urllib.parse import quote
 
+from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finestra.auth import Role, Staff
@@ -31,10 +35,23 @@ from finestra.desk import Cursors
 from finestra.desk.access_log import AccessLog, AccessReason
 from finestra.domain.catalogue import Catalogue, Theme
 from finestra.domain.citizen import AreaCode, Citizen, ContactPoint
-from finestra.domain.errors import Forbidden, MalformedInput, NotFound, ValidationFailed
+from finestra.domain.errors import (
+    Conflict,
+    Forbidden,
+    MalformedInput,
+    NotFound,
+    ValidationFailed,
+)
 from finestra.domain.geo import Point, cells_covering, distance_m, encode
 from finestra.domain.process import allowed_targets
-from finestra.domain.request import REFERENCE, Interaction, Location, Request, SystemStatus
+from finestra.domain.request import (
+    REFERENCE,
+    Attachment,
+    Interaction,
+    Location,
+    Request,
+    SystemStatus,
+)
 from finestra.domain.vocabulary import (
     FINAL_STATES,
     ContactKind,
@@ -50,17 +67,26 @@ from finestra.storage.table import Item, Table
 from finestra.workflow.tasks import geo_precision
 
 __all__ = [
+    "ATTACHMENT_ROUTE",
+    "SIGNED_V4",
+    "AttachmentDownload",
+    "AttachmentFiles",
+    "AttachmentView",
     "CitizenHits",
     "CitizenSearch",
     "CitizenView",
     "DeskViews",
     "RequestDetail",
+    "S3AttachmentFiles",
     "SlaCounts",
+    "UploadIncomplete",
     "Worklist",
     "WorklistItem",
     "WorklistPage",
     "WorklistQuery",
+    "attachment_id",
     "citizen_in_scope",
+    "content_disposition",
     "require_reader",
     "require_request_scope",
     "sla_state",
@@ -77,12 +103,25 @@ MAX_CITIZEN_HITS: Final = 20
 MAX_CITIZEN_REQUESTS: Final = 500
 CITIZENS_ROUTE: Final = "/api/desk/v1/citizens"
 CITIZEN_ROUTE: Final = "/api/desk/v1/citizens/{citizen_id}"
+ATTACHMENT_ROUTE: Final = "/api/desk/v1/requests/{reference}/attachments/{attachment_id}"
+MAX_CHECKED_FILES: Final = 20
+"""The most files of one request whose presence in the bucket a request detail checks."""
+SIGNED_V4: Final = Config(signature_version="s3v4")
+"""Presigned URLs are signed with SigV4 in every region: S3 refuses SigV2 on new buckets."""
 
 _WORKLIST_CURSOR: Final = "worklist"
 _KEY_END: Final = "~"
 """Sorts after every character of a reference, so ``<prefix>#~`` closes a key range."""
 _GROUP_CODE: Final = r"^[a-z0-9-]{1,40}(\.[db]\d{1,2})?$"
 _CITIZEN_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_UPLOAD_ID: Final = re.compile(r"att_[0-9A-Z]{26}")
+_FILE_ID: Final = re.compile(r"(att|file)_[0-9A-Za-z]{26}")
+_MEDIA_PART: Final = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}"
+_MEDIA_TYPE: Final = re.compile(f"{_MEDIA_PART}/{_MEDIA_PART}")
+_OPAQUE_TYPE: Final = "application/octet-stream"
+_FALLBACK_NAME: Final = re.compile(r'[^\x20-\x7e]|["\\%]')
+_MISSING_OBJECT: Final = frozenset({"404", "NoSuchKey", "NotFound"})
+_HEAD_THREADS: Final = 8
 _SNAPSHOT_CELL: Final = 7
 _BATCH: Final = 100
 _ITEM_VIEW: Final = ("reference", "description", "location")
@@ -202,12 +241,105 @@ class LocationView(BaseModel):
 
 
 class AttachmentView(BaseModel):
-    """A file of a request's history."""
+    """A file of a request's history, and whether the bucket holds it yet."""
 
+    attachment_id: str = Field(description="the id the attachment route takes")
     key: str
     filename: str
     content_type: str
     size: int
+    uploaded: bool | None = Field(
+        description="whether the file is in the bucket; null when the detail did not check"
+    )
+
+
+class AttachmentDownload(BaseModel):
+    """A short-lived link that downloads one file of a request, under its recorded name."""
+
+    url: str
+    expires_at: datetime
+    filename: str
+    content_type: str
+    size: int
+
+
+class UploadIncomplete(Conflict):
+    """A file is listed on the request but the bucket never received it."""
+
+    code = "upload_incomplete"
+
+
+class AttachmentFiles(Protocol):
+    """The attachments bucket, as the desk reads it."""
+
+    @property
+    def expires_in(self) -> int:
+        """How many seconds a download link stays valid."""
+        ...
+
+    def present(self, keys: Sequence[str]) -> frozenset[str]:
+        """Those of ``keys`` the bucket holds."""
+        ...
+
+    def download_url(self, key: str, disposition: str, content_type: str) -> str:
+        """A presigned GET of ``key`` answered with these ``Content-*`` headers."""
+        ...
+
+
+class S3AttachmentFiles:
+    """The attachments bucket: one ``HeadObject`` per file checked, presigned GETs.
+
+    The client is built on first use, with SigV4 so the links work in every region. A
+    missing key answers 404 only to a caller that may list the bucket (``s3:ListBucket``);
+    without it S3 says 403, which is not taken for "absent" and propagates.
+    """
+
+    def __init__(self, session: Any, bucket: str, *, expires_in: int) -> None:
+        self._session = session
+        self._bucket = bucket
+        self._expires_in = expires_in
+
+    @cached_property
+    def _client(self) -> Any:
+        return self._session.client("s3", config=SIGNED_V4)
+
+    @property
+    def expires_in(self) -> int:
+        """How many seconds a download link stays valid."""
+        return self._expires_in
+
+    def present(self, keys: Sequence[str]) -> frozenset[str]:
+        """Those of ``keys`` the bucket holds: their ``HeadObject`` s, a few at a time."""
+        if not keys:
+            return frozenset()
+        client = self._client
+        with ThreadPoolExecutor(max_workers=min(_HEAD_THREADS, len(keys))) as pool:
+            found = pool.map(lambda key: self._exists(client, key), keys)
+            return frozenset(key for key, there in zip(keys, found, strict=True) if there)
+
+    def download_url(self, key: str, disposition: str, content_type: str) -> str:
+        """A presigned GET of ``key``, valid for :attr:`expires_in` seconds."""
+        return str(
+            self._client.generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                },
+                ExpiresIn=self._expires_in,
+            )
+        )
+
+    def _exists(self, client: Any, key: str) -> bool:
+        try:
+            client.head_object(Bucket=self._bucket, Key=key)
+        except client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING_OBJECT:
+                return False
+            raise
+        return True
 
 
 class RequestView(WorklistItem):
@@ -677,12 +809,14 @@ class DeskViews:
         access_log: AccessLog,
         clock: Callable[[], datetime],
         near_fraction: float,
+        files: AttachmentFiles,
     ) -> None:
         self._table = table
         self._requests = requests
         self._citizens = citizens
         self._catalogue = catalogue
         self._access_log = access_log
+        self._files = files
         self._clock = clock
         self._near = near_fraction
         self._system_names = {system.code: system.names for system in catalogue.systems}
@@ -715,8 +849,11 @@ class DeskViews:
 
         Read cost: one ``GetItem`` of the request, one ``Query`` of its item collection
         (its history), one ``BatchGetItem`` of the back-office snapshots that may hold
-        it (each system under each owner a snapshot can have), and, for a theme that
-        looks for duplicates, one ``Query`` per geohash cell around it (nine).
+        it (each system under each owner a snapshot can have), for a theme that looks
+        for duplicates, one ``Query`` per geohash cell around it (nine), and one S3
+        ``HeadObject`` for each of the first :data:`MAX_CHECKED_FILES` files of its
+        history (a few at a time), which says whether each is ``uploaded``; a file past
+        them is not checked and says ``null``.
         """
         request = self.request_for(staff, reference)
         now = self._clock()
@@ -729,6 +866,51 @@ class DeskViews:
             snapshots=self._request_snapshots(request, theme, now, language),
             duplicates=self._duplicates(request, theme),
             allowed_transitions=[state for state in RequestState if state in allowed],
+        )
+
+    def attachment(self, staff: Staff, reference: str, file_id: str) -> AttachmentDownload:
+        """A short-lived link to one file of a request, for a caller who may read the request.
+
+        The link answers the file as an attachment under its recorded name and type. When
+        the request names a citizen, the download is in the access log (reason
+        ``attachment``) before the link is handed out.
+
+        Read cost: one ``GetItem`` of the request, one ``Query`` of its history and one S3
+        ``HeadObject``; the access record is one transaction of two items.
+
+        Raises
+        ------
+        ValidationFailed
+            When ``reference`` or ``file_id`` is not of their form.
+        NotFound
+            When no request has the reference, or none of its files has the id.
+        Forbidden
+            When the caller's role or scope does not reach the request.
+        UploadIncomplete
+            When the file is listed but the bucket never received it.
+        """
+        request = self.request_for(staff, reference)
+        if not _FILE_ID.fullmatch(file_id):
+            raise ValidationFailed("is not a file id", field="attachment_id")
+        found = _by_id(self._requests.attachments(request.reference)).get(file_id)
+        if found is None:
+            raise NotFound("this request has no file with this attachment_id")
+        if not self._files.present([found.key]):
+            raise UploadIncomplete(
+                "the file is listed but its upload did not complete; add it again"
+            )
+        if request.citizen_id:
+            self._access_log.record(
+                staff, request.citizen_id, route=ATTACHMENT_ROUTE, reason=AccessReason.ATTACHMENT
+            )
+        served = found.content_type if _MEDIA_TYPE.fullmatch(found.content_type) else _OPAQUE_TYPE
+        url = self._files.download_url(found.key, content_disposition(found.filename), served)
+        return AttachmentDownload(
+            url=url,
+            expires_at=self._clock() + timedelta(seconds=self._files.expires_in),
+            filename=found.filename,
+            content_type=found.content_type,
+            size=found.size,
         )
 
     def search_citizens(self, staff: Staff, search: CitizenSearch) -> CitizenHits:
@@ -871,10 +1053,16 @@ class DeskViews:
             near_fraction=self._near,
             language=language,
         )
+        files = list(_by_id(file for entry in history for file in entry.attachments).items())
+        checked = [file.key for _, file in files[:MAX_CHECKED_FILES]]
+        present = self._files.present(checked)
         attachments = [
-            AttachmentView.model_validate(a.model_dump())
-            for entry in history
-            for a in entry.attachments
+            AttachmentView(
+                attachment_id=file_id,
+                **file.model_dump(),
+                uploaded=file.key in present if number < MAX_CHECKED_FILES else None,
+            )
+            for number, (file_id, file) in enumerate(files)
         ]
         return RequestView(
             **summary.model_dump(),
@@ -1036,6 +1224,38 @@ def _contact_point(search: CitizenSearch) -> ContactPoint:
     if search.email is not None:
         return ContactPoint(kind=ContactKind.EMAIL, value=search.email)
     return ContactPoint(kind=ContactKind.DOCUMENT, value=str(search.document))
+
+
+def attachment_id(key: str) -> str:
+    """The id a file goes by in the desk's routes.
+
+    A file staff uploaded keeps the id its upload was granted under (the last part of
+    its key); a file that came another way (an email's attachment) goes by a digest of
+    its key, so the same file always has the same id.
+    """
+    last = key.rsplit("/", 1)[-1]
+    if _UPLOAD_ID.fullmatch(last):
+        return last
+    return "file_" + hashlib.sha256(key.encode()).hexdigest()[:26]
+
+
+def content_disposition(filename: str) -> str:
+    """A ``Content-Disposition`` that downloads a file under ``filename`` (RFC 6266).
+
+    ``filename*`` carries the name exactly, UTF-8 and percent-encoded (RFC 8187);
+    ``filename`` is the plain-ASCII stand-in for older clients, each character outside
+    printable ASCII, and each quote, backslash and percent sign, as ``_``.
+    """
+    plain = _FALLBACK_NAME.sub("_", filename) or "file"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _by_id(files: Iterable[Attachment]) -> dict[str, Attachment]:
+    """A request's files by id, in the order its history added them."""
+    found: dict[str, Attachment] = {}
+    for file in files:
+        found.setdefault(attachment_id(file.key), file)
+    return found
 
 
 def _timeline_entry(entry: Interaction) -> TimelineEntry:

@@ -1,9 +1,11 @@
 // The desktop against the running local city (`make run`, or the city that
 // tests/browser/ starts): a citizen's SMS comes in through the outside world, an agent
 // finds the request it made, reads it, answers it and moves it on, and the answer
-// leaves through the city's outbox. Run with FINESTRA_URL naming the city.
+// leaves through the city's outbox; a file goes up to the bucket and comes back down.
+// Run with FINESTRA_URL naming the city.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 
 import { ACCOUNTS, assertAccessible, assertNoPageErrors, open, screenshot, signIn, start } from '../harness.mjs';
@@ -19,6 +21,7 @@ const GROUP = process.env.FINESTRA_GROUP ?? 'lighting';
 const SMS_TEXT = "Fanal apagat al carrer de Mallorca 250: no s'encén des de fa tres nits.";
 const REPLY_TEXT = 'Bon dia. La brigada revisara el fanal aquesta setmana. Gracies per avisar-nos.';
 const REASON = 'Brigada assignada per a la revisio';
+const FILE_BYTES = Buffer.from('%PDF-1.7\n% a photo of the street light, as a citizen sends it\n');
 const REFERENCE = /\b[A-Z]{2,5}-\d{4}-\d{6}\b/;
 const DEADLINE_MS = 60_000;
 
@@ -114,6 +117,19 @@ describe('the desktop on the local city', () => {
     const reply = await sentTo(env, CITIZEN_PHONE, sent, (message) => message.text.includes('La brigada revisara el fanal'));
     assert.equal(reply.encoding, 'GSM-7');
     assert.equal(reply.segments, 1);
+
+    const attached = 'veina-fanal.pdf';
+    await page.locator('#files-pick').setInputFiles({ name: attached, mimeType: 'application/pdf', buffer: FILE_BYTES });
+    await page.getByRole('button', { name: 'Puja el fitxer' }).click();
+    await page.getByRole('status').filter({ hasText: `S’ha afegit ${attached} a la sol·licitud.` }).waitFor({ timeout: DEADLINE_MS });
+    const file = page.locator('section[aria-labelledby=files-title] tbody tr', { hasText: attached });
+    await file.waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: DEADLINE_MS }),
+      file.getByRole('button', { name: `Obre ${attached}` }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), attached);
+    assert.deepEqual(await readFile(await download.path()), FILE_BYTES, 'the bucket gives back what was uploaded');
 
     const state = await fact(page, 'Estat').innerText();
     const options = await page.locator('#transition-to option').allInnerTexts();

@@ -14,11 +14,9 @@ Two passes over the same calls:
   view once more, with :class:`DeskTap` weighing the DynamoDB calls the desk function
   makes (and only those) by DynamoDB's rules.
 
-The local stack's moto sorts every item of the table to answer a ``Query`` on the
-table itself, and regroups the table's items for an index ``Query`` after any write
-(each citizen 360 writes its access record), so the latencies are the local stack's,
-not DynamoDB's: they compare runs on one machine, and the metered pass says how much
-of each call moto took.
+Each DynamoDB call is an HTTP round trip to moto, which filters, sorts and projects in
+Python what it keeps, so the latencies are the local stack's, not DynamoDB's: they
+compare runs on one machine, and the metered pass says how much of each call moto took.
 
 The arithmetic (:func:`percentile`, :func:`query_read_units`, :func:`item_read_units`,
 :func:`unfiltered`, :func:`measure_bundle`) is pure, and

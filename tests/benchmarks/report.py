@@ -544,9 +544,9 @@ def _desk_latency_part(desk: dict[str, Any]) -> list[str]:
             f"of pages of {chosen['next_page_size']}."
         )
     lines += [
-        "The local stack's moto sorts every item of the table to answer a Query on the table",
-        "itself, and regroups the items for an index Query after any write (each citizen 360",
-        "writes its access record): these are the local stack's times, not DynamoDB's.",
+        "Each DynamoDB call is an HTTP round trip to moto, which filters, sorts and projects",
+        "in Python what it keeps for the call ('moto ms' below): these are the local stack's",
+        "times, not DynamoDB's, to compare runs on one machine.",
     ]
     return lines
 

@@ -32,7 +32,11 @@ function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
             {entry.channel && entry.channel !== 'internal' && (
               <span className="timeline-channel">
                 {' · '}
-                {keyOf('channel', entry.channel) ? word('channel', entry.channel) : word('response', entry.channel)}
+                {entry.channel === 'internal'
+                  ? t('timeline.internal')
+                  : keyOf('channel', entry.channel)
+                    ? word('channel', entry.channel)
+                    : word('response', entry.channel)}
               </span>
             )}
             {(entry.actor_name ?? entry.actor) && (

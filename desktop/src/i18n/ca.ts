@@ -156,7 +156,6 @@ export const ca: Catalogue = {
 
   'timeline.empty': 'Encara no hi ha res registrat.',
   'timeline.by': 'per {actor}',
-  'timeline.internal': 'Intern',
   'timeline.change': '{from} → {to}',
   'timeline.kind.inbound': 'Missatge de la persona',
   'timeline.kind.outbound': 'Missatge a la persona',

@@ -154,7 +154,6 @@ export const en = {
 
   'timeline.empty': 'Nothing recorded yet.',
   'timeline.by': 'by {actor}',
-  'timeline.internal': 'Internal',
   'timeline.change': '{from} → {to}',
   'timeline.kind.inbound': 'Message from the citizen',
   'timeline.kind.outbound': 'Message to the citizen',

@@ -156,7 +156,6 @@ export const es: Catalogue = {
 
   'timeline.empty': 'Todavía no hay nada registrado.',
   'timeline.by': 'por {actor}',
-  'timeline.internal': 'Interno',
   'timeline.change': '{from} → {to}',
   'timeline.kind.inbound': 'Mensaje de la persona',
   'timeline.kind.outbound': 'Mensaje a la persona',

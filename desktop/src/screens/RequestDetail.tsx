@@ -32,11 +32,7 @@ function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
             {entry.channel && entry.channel !== 'internal' && (
               <span className="timeline-channel">
                 {' · '}
-                {entry.channel === 'internal'
-                  ? t('timeline.internal')
-                  : keyOf('channel', entry.channel)
-                    ? word('channel', entry.channel)
-                    : word('response', entry.channel)}
+                {keyOf('channel', entry.channel) ? word('channel', entry.channel) : word('response', entry.channel)}
               </span>
             )}
             {(entry.actor_name ?? entry.actor) && (

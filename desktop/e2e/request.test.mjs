@@ -71,7 +71,7 @@ describe('request detail', () => {
     await page.getByRole('button', { name: 'Canvia l’estat' }).click();
     await page.getByRole('status').filter({ hasText: `L’estat ara és ${options[0]}.` }).waitFor();
     await page.waitForFunction((n) => document.querySelectorAll('.timeline-entry').length > n, entries);
-    assert.equal(await fact(page, 'Estat').innerText(), options[0]);
+    await fact(page, 'Estat').filter({ hasText: new RegExp(`^${options[0]}$`) }).waitFor();
     assert.ok(await page.locator('.timeline-state_change').last().innerText().then((text) => text.includes('Revisat amb la brigada')));
     await page.context().close();
   });
@@ -87,7 +87,8 @@ describe('request detail', () => {
     await page.locator('#priority-value').selectOption('urgent');
     await page.getByRole('button', { name: 'Desa la prioritat' }).click();
     await page.getByRole('status').filter({ hasText: 'La prioritat ara és Urgent.' }).waitFor();
-    assert.equal(await fact(page, 'Prioritat').innerText(), 'Urgent');
+    // the header follows once the request is read again
+    await fact(page, 'Prioritat').filter({ hasText: /^Urgent$/ }).waitFor();
     await page.context().close();
   });
 

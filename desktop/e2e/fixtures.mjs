@@ -37,6 +37,15 @@ export const STAFF = [
     districts: ['*'],
     groups: ['lighting', 'paving'],
   },
+  {
+    username: 'supervisor.eixample',
+    password: 'Finestra-Supervisor-2026!',
+    status: 'CONFIRMED',
+    user_id: 'u-supervisor-eixample',
+    roles: ['supervisor'],
+    districts: ['2', '6'],
+    groups: ['lighting', 'paving'],
+  },
 ];
 
 /** A citizen id as the city makes them: `cit_` and a ULID (Crockford's base 32). */

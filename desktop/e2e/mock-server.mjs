@@ -65,6 +65,8 @@ const UPLOAD_TYPES = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp'
 const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 const UPLOAD_EXPIRY_MS = 600_000;
 const DOWNLOAD_EXPIRY_S = 300;
+/** How long a request lock lasts unrenewed, as the desk API's default setting. */
+const LOCK_SECONDS = 600;
 const BUCKET = 'finestra-attachments';
 const FILE_ROUTE = '/api/desk/v1/requests/{reference}/attachments/{attachment_id}';
 const FILE_ID = /^(att|file)_[0-9A-Za-z]{26}$/;
@@ -77,6 +79,84 @@ const MERGE_ID = new RegExp(`^mrg_${ULID}$`);
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const DNI_LETTERS = 'TRWAGMYFPDXBNJZSQVHLCKE';
 const ACCESS_FIELDS = ['citizen_id', 'user_id', 'since', 'until', 'cursor', 'limit'];
+
+// The reports route's counters, as the statistics function keeps them from the table's
+// stream: by the city's calendar day, one dimension at a time.
+const CONFIG_DIR = new URL('../../infra/config/', import.meta.url);
+const GROUP_NAMES = new Map(JSON.parse(await readFile(new URL('groups.json', CONFIG_DIR), 'utf8')).groups.map((g) => [g.code, g.names]));
+const DISTRICT_NAMES = new Map(
+  (await readFile(new URL('districts.csv', CONFIG_DIR), 'utf8'))
+    .trim()
+    .split(/\r?\n/)
+    .slice(1)
+    .map((line) => line.split(','))
+    .map(([code, name]) => [code, name]),
+);
+const CHANNEL_NAMES = {
+  web: { ca: 'Web', es: 'Web', en: 'Web' },
+  app: { ca: 'App mòbil', es: 'App móvil', en: 'Mobile app' },
+  open311: { ca: 'Open311', es: 'Open311', en: 'Open311' },
+  sms: { ca: 'SMS', es: 'SMS', en: 'SMS' },
+  email: { ca: 'Correu electrònic', es: 'Correo electrónico', en: 'Email' },
+  phone: { ca: 'Telèfon', es: 'Teléfono', en: 'Phone' },
+  social: { ca: 'Xarxes socials', es: 'Redes sociales', en: 'Social media' },
+  in_person: { ca: 'Presencial', es: 'Presencial', en: 'In person' },
+};
+const REPORT_FIELDS = ['from', 'to', 'by', 'format', 'lang'];
+const REPORT_RULES = {
+  from: 'must be a date as YYYY-MM-DD',
+  to: 'must be a date as YYYY-MM-DD',
+  by: 'must be theme, district, channel or group',
+  format: 'must be json or csv',
+  lang: 'must be ca, es or en',
+};
+const REPORT_CHOICES = { by: ['theme', 'district', 'channel', 'group'], format: ['json', 'csv'], lang: ['ca', 'es', 'en'] };
+const REPORT_HEADINGS = {
+  ca: ['Codi', 'Nom', 'Obertes', 'Tancades', 'Tancades dins del termini', 'Tancades fora de termini', 'Reobertes', 'Dies de tancament (mitjana)', 'Compliment del termini (%)'],
+  es: ['Código', 'Nombre', 'Abiertas', 'Cerradas', 'Cerradas en plazo', 'Cerradas fuera de plazo', 'Reabiertas', 'Días de cierre (media)', 'Cumplimiento del plazo (%)'],
+  en: ['Code', 'Name', 'Opened', 'Closed', 'Closed within SLA', 'Closed late', 'Reopened', 'Average closing days', 'SLA compliance (%)'],
+};
+const NOT_SET = { ca: '(sense valor)', es: '(sin valor)', en: '(not set)' };
+const CITY_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Madrid', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** A YYYY-MM-DD that is a real day, as a UTC midnight, or null. */
+function reportDay(value) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value ?? '')) {
+    return null;
+  }
+  const at = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== value ? null : at;
+}
+
+/** The figures of a sum of day counters, rounded as the API rounds them. */
+function reportFigures(sum) {
+  const judged = sum.closed_within_sla + sum.closed_late;
+  return {
+    opened: sum.opened,
+    closed: sum.closed,
+    closed_within_sla: sum.closed_within_sla,
+    closed_late: sum.closed_late,
+    reopened: sum.reopened,
+    average_closing_days: sum.closed ? Math.round((sum.closing_seconds_sum / sum.closed / 86400) * 100) / 100 : null,
+    sla_compliance: judged ? Math.round((1000 * sum.closed_within_sla) / judged) / 10 : null,
+  };
+}
+
+/** The report as the API's CSV: a byte-order mark, and `;` with decimal commas outside English. */
+function reportCsv(report, lang) {
+  const comma = lang !== 'en';
+  const decimal = (value, digits) => (value === null ? '' : comma ? value.toFixed(digits).replace('.', ',') : value.toFixed(digits));
+  const cell = (text) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+  const quoted = (text) => (/[";,\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+  const figures = (f) => [f.opened, f.closed, f.closed_within_sla, f.closed_late, f.reopened].map(String).concat([decimal(f.average_closing_days, 2), decimal(f.sla_compliance, 1)]);
+  const lines = [REPORT_HEADINGS[lang]];
+  for (const row of report.rows) {
+    const name = row.label ?? (row.value === 'none' ? NOT_SET[lang] : row.value);
+    lines.push([cell(row.value), cell(name), ...figures(row)]);
+  }
+  lines.push(['', 'Total', ...figures(report.totals)]);
+  return `\ufeff${lines.map((line) => line.map(quoted).join(comma ? ';' : ',')).join('\r\n')}\r\n`;
+}
 
 /**
  * A `Content-Disposition` that downloads a file under `name` (RFC 6266), as the API
@@ -369,7 +449,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     return found;
   };
 
-  const detail = (request) => {
+  const detail = (request, member = null) => {
     const now = Date.now();
     const { snapshots, duplicates, timeline, ...record } = request;
     const attachments = record.attachments.map((file, index) => ({
@@ -387,6 +467,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       snapshots,
       duplicates,
       allowed_transitions: TRANSITIONS[request.state] ?? [],
+      lock: lockView(request.reference, member),
     };
   };
 
@@ -428,6 +509,8 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
   );
   const grants = new Map();
   const logged = new Map();
+  /** Request locks by reference, as the API keeps them: holder, name and lapse (ms). */
+  const locks = new Map();
   let serial = city.serial;
 
   const hasRole = (member, ...roles) => member.roles.includes('administrator') || roles.some((role) => member.roles.includes(role));
@@ -480,6 +563,60 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     }
     return request;
   };
+
+  /** The live lock on `reference`, or null; a lapsed one counts as none, as in the API. */
+  const liveLock = (reference) => {
+    const lock = locks.get(reference);
+    return lock && lock.expires_at > Date.now() ? lock : null;
+  };
+  const lockView = (reference, member) => {
+    const lock = liveLock(reference);
+    return lock && { holder: lock.holder, holder_name: lock.holder_name, expires_at: new Date(lock.expires_at).toISOString().replace(/\.\d+Z$/, 'Z'), mine: lock.holder === member?.user_id };
+  };
+  const lockedError = (lock) => new HttpError(409, 'locked', `${lock.holder_name} is working on this request until ${new Date(lock.expires_at).toISOString().replace(/\.\d+Z$/, 'Z')}`);
+  /** Refuse a write while another staff member holds the request's lock. */
+  const unlocked = (member, request) => {
+    const lock = liveLock(request.reference);
+    if (lock && lock.holder !== member.user_id) {
+      throw lockedError(lock);
+    }
+  };
+  /** Take or renew a lock for `member`, as `POST …/lock` does; `seconds` as the API's setting. */
+  const takeLock = (member, reference, seconds = LOCK_SECONDS) => {
+    const held = liveLock(reference);
+    if (held && held.holder !== member.user_id) {
+      throw lockedError(held);
+    }
+    const now = Date.now();
+    const expires = (Math.floor(now / 1000) + seconds) * 1000;
+    locks.set(reference, { holder: member.user_id, holder_name: member.username, acquired_at: held?.acquired_at ?? now, expires_at: expires });
+    return lockView(reference, member);
+  };
+  const releaseLock = (member, reference, query) => {
+    const errors = [...query.keys()].filter((name) => name !== 'force').map((name) => [name, 'extra_forbidden']);
+    const force = query.get('force');
+    if (force !== null && !['true', 'false', '1', '0', 'yes', 'no'].includes(force.toLowerCase())) {
+      errors.push(['force', 'bool_parsing']);
+    }
+    if (errors.length > 0) {
+      throw broken(errors);
+    }
+    const request = actionable(member, reference);
+    const forced = ['true', '1', 'yes'].includes((force ?? '').toLowerCase());
+    if (forced && !hasRole(member, 'supervisor')) {
+      throw refused('forbidden', 'only supervisors break a lock another staff member holds');
+    }
+    const held = liveLock(reference);
+    if (held && held.holder !== member.user_id) {
+      if (!forced) {
+        throw lockedError(held);
+      }
+      note(request, { kind: 'system', actor: 'system', text: `lock of ${held.holder_name} broken by ${member.username}` });
+    }
+    locks.delete(reference);
+    return new Answer(204, undefined);
+  };
+
   const entry = (member, fields) => ({
     at: new Date().toISOString(),
     kind: 'note',
@@ -514,6 +651,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       size: { required: true, check: (v) => (Number.isInteger(v) ? (v >= 1 ? null : 'greater_than_equal') : 'int_type') },
     });
     const request = actionable(member, reference);
+    unlocked(member, request);
     if (!UPLOAD_TYPES.includes(body.content_type)) {
       throw refused('invalid_request', 'is not a kind of file the city keeps', 'content_type');
     }
@@ -680,6 +818,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       reason: { required: true, check: (v) => textRule(v, { max: 500, strip: true }) },
     });
     const request = actionable(member, reference);
+    unlocked(member, request);
     if (FINAL_STATES.includes(request.state)) {
       throw refused('conflict', `is ${request.state}; an ended request stays as it is`, 'state');
     }
@@ -1127,6 +1266,90 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     return { items, next_cursor: offset + limit < found.length ? accessCursor(fingerprint, offset + limit) : null };
   };
 
+  /**
+   * The reports route over the demo city: each request opened on its day of the city's
+   * calendar; every third one closed some hours after it came in, for the closing figures.
+   */
+  const readReport = (member, query) => {
+    requireRole(member, 'supervisor');
+    for (const name of ['from', 'to', 'by']) {
+      if (!query.has(name)) {
+        throw refused('malformed', 'is required', name);
+      }
+    }
+    for (const name of ['from', 'to']) {
+      if (reportDay(query.get(name)) === null) {
+        throw refused('malformed', REPORT_RULES[name], name);
+      }
+    }
+    for (const [name, choices] of Object.entries(REPORT_CHOICES)) {
+      if (query.has(name) && !choices.includes(query.get(name))) {
+        throw refused('malformed', REPORT_RULES[name], name);
+      }
+    }
+    const extra = [...query.keys()].find((name) => !REPORT_FIELDS.includes(name));
+    if (extra) {
+      throw refused('malformed', 'is not a parameter of reports', extra);
+    }
+    const [from, to] = [query.get('from'), query.get('to')];
+    if (to < from) {
+      throw refused('malformed', 'must not be before from', 'to');
+    }
+    if ((reportDay(to) - reportDay(from)) / 86_400_000 + 1 > 366) {
+      throw refused('malformed', 'must be at most one year after from', 'to');
+    }
+    const by = query.get('by');
+    const lang = query.get('lang') ?? 'ca';
+    const sums = new Map();
+    const add = (value, day, counts) => {
+      if (day < from || day > to) {
+        return;
+      }
+      const sum = sums.get(value) ?? { opened: 0, closed: 0, closing_seconds_sum: 0, closed_within_sla: 0, closed_late: 0, reopened: 0 };
+      for (const [name, amount] of Object.entries(counts)) {
+        sum[name] += amount;
+      }
+      sums.set(value, sum);
+    };
+    for (const [index, request] of city.requests.entries()) {
+      const value = { theme: request.theme, district: request.location?.district ?? request.district ?? 'none', channel: request.channel, group: request.group }[by];
+      add(value, CITY_DAY.format(new Date(request.received_at)), { opened: 1 });
+      if (index % 3 === 0) {
+        const seconds = ((index % 5) + 1) * 12 * 3600;
+        const closedAt = Date.parse(request.received_at) + seconds * 1000;
+        const judged = request.due_at === null ? {} : closedAt <= Date.parse(request.due_at) ? { closed_within_sla: 1 } : { closed_late: 1 };
+        add(value, CITY_DAY.format(new Date(closedAt)), { closed: 1, closing_seconds_sum: seconds, ...judged });
+      }
+    }
+    const labelOf = (value) => {
+      if (by === 'theme') {
+        const theme = city.themes.find((t) => t.code === value);
+        return theme ? `${theme.element[lang]} · ${theme.detail[lang]}` : null;
+      }
+      if (by === 'district') {
+        return DISTRICT_NAMES.get(value) ?? null;
+      }
+      return (by === 'group' ? GROUP_NAMES.get(value) : CHANNEL_NAMES[value])?.[lang] ?? null;
+    };
+    const total = { opened: 0, closed: 0, closing_seconds_sum: 0, closed_within_sla: 0, closed_late: 0, reopened: 0 };
+    for (const sum of sums.values()) {
+      for (const name of Object.keys(total)) {
+        total[name] += sum[name];
+      }
+    }
+    const rows = [...sums.entries()]
+      .map(([value, sum]) => ({ ...reportFigures(sum), value, label: labelOf(value) }))
+      .sort((a, b) => b.opened - a.opened || b.closed - a.closed || (a.value < b.value ? -1 : 1));
+    const report = { from, to, by, rows, totals: reportFigures(total) };
+    if (query.get('format') === 'csv') {
+      return new Answer(200, reportCsv(report, lang), {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="finestra-report-${by}-${from}-${to}.csv"`,
+      });
+    }
+    return report;
+  };
+
   const citizenSearch = (member, query) => {
     const [field, raw] = ['phone', 'email', 'document', 'name', 'reference'].map((name) => [name, query.get(name)]).find(([, value]) => value) ?? [];
     if (!field) {
@@ -1188,6 +1411,9 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     if (method === 'GET' && path === `${DESK}/citizens`) {
       return citizenSearch(member, query);
     }
+    if (method === 'GET' && path === `${DESK}/reports`) {
+      return readReport(member, query);
+    }
     if (method === 'GET' && path === `${DESK}/access-log`) {
       return readAccessLog(member, query);
     }
@@ -1228,11 +1454,20 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       return citizenView(member, decodeURIComponent(found[1]));
     }
     if (method === 'GET' && (found = route(/^\/api\/desk\/v1\/requests\/([^/]+)$/))) {
-      return detail(requestOf(decodeURIComponent(found[1])));
+      return detail(requestOf(decodeURIComponent(found[1])), member);
+    }
+    if ((found = route(/^\/api\/desk\/v1\/requests\/([^/]+)\/lock$/)) && ['POST', 'DELETE'].includes(method)) {
+      const reference = decodeURIComponent(found[1]);
+      if (method === 'DELETE') {
+        return releaseLock(member, reference, query);
+      }
+      actionable(member, reference);
+      return takeLock(member, reference);
     }
     if (method === 'POST' && (found = route(/^\/api\/desk\/v1\/requests\/([^/]+)\/([a-z]+)$/))) {
       const request = requestOf(decodeURIComponent(found[1]));
       const action = found[2];
+      unlocked(member, request);
       if (action === 'transitions') {
         required(body, ['to', 'reason']);
         if (!(TRANSITIONS[request.state] ?? []).includes(body.to)) {
@@ -1276,7 +1511,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
 
   const send = (response, status, body, headers = {}) => {
     response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
-    response.end(body === undefined ? '' : JSON.stringify(body));
+    response.end(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
   };
 
   const file = async (response, pathname) => {
@@ -1386,6 +1621,9 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     accessLog,
     uploads,
     merges,
+    locks,
+    /** Make the staff member `username` hold the lock of `reference`, as if working on it. */
+    holdLock: (reference, username, seconds = LOCK_SECONDS) => takeLock(staff.get(username), reference, seconds),
     city,
     close: () => new Promise((done) => server.close(() => done())),
   };

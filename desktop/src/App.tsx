@@ -7,7 +7,7 @@ import { DeskApi } from './api/desk';
 import type { Me } from './api/types';
 import { LANGUAGES } from './api/types';
 import { CognitoSession } from './auth/session';
-import { isAdministrator } from './auth/roles';
+import { hasRole, isAdministrator } from './auth/roles';
 import { AuthError } from './auth/tokens';
 import { ErrorNotice, Loading, ScreenTitle } from './components/common';
 import { type DesktopConfig, loadConfig } from './config';
@@ -17,6 +17,7 @@ import { Link, paths, type Route, useNavigation } from './router';
 import { AccessLog } from './screens/AccessLog';
 import { Citizen } from './screens/Citizen';
 import { NewRequest } from './screens/NewRequest';
+import { Reports } from './screens/Reports';
 import { RequestDetail } from './screens/RequestDetail';
 import { Search } from './screens/Search';
 import { SignIn } from './screens/SignIn';
@@ -69,6 +70,11 @@ function Banner({ me, onSignOut }: { readonly me: Me | null; readonly onSignOut:
               {t('nav.accessLog')}
             </Link>
           )}
+          {hasRole(me, 'supervisor') && (
+            <Link to={paths.reports()} aria-current={current('reports')}>
+              {t('nav.reports')}
+            </Link>
+          )}
         </nav>
       )}
       <div className="banner-tools">
@@ -101,6 +107,8 @@ function Screen({ route }: { readonly route: Route }) {
       return <NewRequest />;
     case 'accessLog':
       return <AccessLog />;
+    case 'reports':
+      return <Reports />;
     case 'missing':
       return (
         <>

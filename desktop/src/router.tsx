@@ -19,6 +19,7 @@ export type Route =
   | { readonly screen: 'search' }
   | { readonly screen: 'newRequest' }
   | { readonly screen: 'accessLog' }
+  | { readonly screen: 'reports' }
   | { readonly screen: 'missing' };
 
 /** The path segment of the new-request form; no reference reads `new`. */
@@ -46,6 +47,9 @@ export function routeOf(pathname: string): Route {
   if (first === 'access-log' && second === undefined) {
     return { screen: 'accessLog' };
   }
+  if (first === 'reports' && second === undefined) {
+    return { screen: 'reports' };
+  }
   return { screen: 'missing' };
 }
 
@@ -61,6 +65,7 @@ export const paths = {
   citizen: (citizenId: string): string => `/citizens/${encodeURIComponent(citizenId)}`,
   search: (search = ''): string => `/search${search}`,
   accessLog: (search = ''): string => `/access-log${search}`,
+  reports: (search = ''): string => `/reports${search}`,
 };
 
 interface Navigation {

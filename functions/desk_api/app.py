@@ -11,7 +11,7 @@ from chalice.app import Chalice, Response
 from pydantic import BaseModel, ConfigDict
 
 from finestra import observability
-from finestra.apps import desk_citizens, desk_requests
+from finestra.apps import desk_citizens, desk_reports, desk_requests
 from finestra.apps.desk import DeskApp
 from finestra.auth import Role, Staff
 from finestra.desk.access_log import AccessQuery
@@ -29,6 +29,7 @@ desk = Lazy(lambda: DeskApp(DeskSettings()))
 
 desk_requests.install_routes(app, obs, desk)
 desk_citizens.install_routes(app, obs, desk)
+desk_reports.install_routes(app, obs, desk)
 
 Q = TypeVar("Q", bound=BaseModel)
 

@@ -60,12 +60,15 @@ HTTP_ROUTES = {
             ("GET", "/requests/{reference}/attachments/{attachment_id}"),
             ("POST", "/requests/{reference}/replies"),
             ("POST", "/requests/{reference}/theme"),
+            ("POST", "/requests/{reference}/lock"),
+            ("DELETE", "/requests/{reference}/lock"),
             ("GET", "/reply-templates"),
             ("POST", "/replies/preview"),
             ("POST", "/citizens/merge"),
             ("POST", "/citizens/merges/{merge_id}/undo"),
             ("GET", "/citizens/{citizen_id}/export"),
             ("POST", "/citizens/{citizen_id}/erasure"),
+            ("GET", "/reports"),
         )
     ),
 }
@@ -191,6 +194,7 @@ def test_given_the_template_then_it_declares_the_intake_and_workflow_functions()
         "SlaWatchFunction",
         "SmsIntakeFunction",
         "SocialWebhookFunction",
+        "StatsFunction",
         "VoiceIntakeFunction",
         "WorkflowFunction",
         "WorkflowStarterFunction",
@@ -198,7 +202,7 @@ def test_given_the_template_then_it_declares_the_intake_and_workflow_functions()
 
 
 def test_given_the_stream_starter_then_its_failures_go_to_an_alarmed_queue() -> None:
-    assert sorted(ON_FAILURE_QUEUES) == ["WorkflowStarterDLQ"]
+    assert sorted(ON_FAILURE_QUEUES) == ["StatsDLQ", "WorkflowStarterDLQ"]
     assert alarms_on(
         "AWS/SQS",
         "ApproximateNumberOfMessagesVisible",

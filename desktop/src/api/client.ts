@@ -110,6 +110,22 @@ export class ApiClient {
     return this.send<T>('GET', urlOf(this.options.baseUrl, path, query));
   }
 
+  /** `GET path?query` of a file the API answers (a CSV, say), as its bytes; errors as `get`. */
+  async file(path: string, query?: Query): Promise<Blob> {
+    const response = await this.exchange(urlOf(this.options.baseUrl, path, query), {
+      method: 'GET',
+      headers: { Accept: '*/*', Authorization: `Bearer ${await this.options.token()}` },
+      cache: 'no-store',
+    });
+    if (!response.ok) {
+      if (response.status === 401) {
+        this.options.onUnauthorised?.();
+      }
+      throw errorFromBody(response.status, await bodyOf(response).catch(() => undefined));
+    }
+    return response.blob();
+  }
+
   /**
    * `POST path` with a JSON body (none when `body` is undefined), answering the parsed
    * JSON body; `headers` adds to the request's own, e.g. an `Idempotency-Key`.
@@ -118,11 +134,20 @@ export class ApiClient {
     return this.send<T>('POST', urlOf(this.options.baseUrl, path), body, headers);
   }
 
+  /**
+   * `DELETE path?query`; with `keepalive` the request outlives the page, for a call made
+   * as the user leaves (`pagehide`).
+   */
+  delete(path: string, query?: Query, keepalive = false): Promise<unknown> {
+    return this.send('DELETE', urlOf(this.options.baseUrl, path, query), undefined, {}, keepalive);
+  }
+
   private async send<T>(
     method: string,
     url: string,
     body?: unknown,
     extra: Readonly<Record<string, string>> = {},
+    keepalive = false,
   ): Promise<T> {
     const headers: Record<string, string> = {
       ...extra,
@@ -137,6 +162,7 @@ export class ApiClient {
       headers,
       body: body === undefined ? null : JSON.stringify(body),
       cache: 'no-store',
+      keepalive,
     });
     const parsed = await bodyOf(response).catch(() => undefined);
     if (response.status === 401) {

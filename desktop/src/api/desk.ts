@@ -18,7 +18,10 @@ import type {
   Priority,
   ReplyPreview,
   ReplyTemplate,
+  Report,
+  ReportQuery,
   RequestDetail,
+  RequestLock,
   RequestState,
   RequestSummary,
   SearchField,
@@ -54,6 +57,26 @@ export class DeskApi {
   /** A request with its timeline, back-office snapshots and duplicates. */
   request(reference: string): Promise<RequestDetail> {
     return this.client.get<RequestDetail>(`${DESK}/requests/${segment(reference)}`);
+  }
+
+  /**
+   * Take the request's lock, or renew it when it is the caller's already. The API answers
+   * 409 (`locked`) when another staff member holds it; the request's detail names them.
+   */
+  takeLock(reference: string): Promise<RequestLock> {
+    return this.client.post<RequestLock>(`${DESK}/requests/${segment(reference)}/lock`, undefined);
+  }
+
+  /**
+   * Give up the caller's lock (nothing held is no error). `force` lets a supervisor break
+   * another's lock, which the timeline records; `keepalive` lets the call outlive the page.
+   */
+  async releaseLock(reference: string, { force = false, keepalive = false } = {}): Promise<void> {
+    await this.client.delete(
+      `${DESK}/requests/${segment(reference)}/lock`,
+      force ? { force: 'true' } : {},
+      keepalive,
+    );
   }
 
   /** Move a request to one of its allowed states. */
@@ -176,5 +199,15 @@ export class DeskApi {
   /** One page of the access log, newest first (administrators). */
   accessLog(query: AccessQuery, cursor: string | null, limit = ACCESS_PAGE_SIZE): Promise<AccessPage> {
     return this.client.get<AccessPage>(`${DESK}/access-log`, { ...query, cursor, limit });
+  }
+
+  /** Opened and closed requests, closing days and SLA compliance over days (supervisors). */
+  report(query: ReportQuery, language: Language): Promise<Report> {
+    return this.client.get<Report>(`${DESK}/reports`, { ...query, lang: language });
+  }
+
+  /** The same report as the CSV file a spreadsheet opens, names in `language`. */
+  reportFile(query: ReportQuery, language: Language): Promise<Blob> {
+    return this.client.file(`${DESK}/reports`, { ...query, format: 'csv', lang: language });
   }
 }

@@ -171,12 +171,22 @@ export interface Duplicate {
   readonly received_at: string;
 }
 
+/** Who is working a request now and until when; `mine` when it is the caller. */
+export interface RequestLock {
+  readonly holder: string;
+  readonly holder_name: string;
+  readonly expires_at: string;
+  readonly mine: boolean;
+}
+
 export interface RequestDetail {
   readonly request: RequestRecord;
   readonly timeline: readonly TimelineEntry[];
   readonly snapshots: readonly Snapshot[];
   readonly duplicates: readonly Duplicate[];
   readonly allowed_transitions: readonly RequestState[];
+  /** Null when nobody is working the request. */
+  readonly lock: RequestLock | null;
 }
 
 export interface CitizenMatch {
@@ -363,4 +373,41 @@ export interface AccessQuery {
   readonly user_id?: string;
   readonly since?: string;
   readonly until?: string;
+}
+
+export const REPORT_DIMENSIONS = ['theme', 'district', 'channel', 'group'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+/** A report's question: a range of days on the city's calendar (both included) and a dimension. */
+export interface ReportQuery {
+  readonly from: string;
+  readonly to: string;
+  readonly by: ReportDimension;
+}
+
+/** What a report adds up for one value, or for all: counts, closing days and SLA compliance. */
+export interface ReportFigures {
+  readonly opened: number;
+  readonly closed: number;
+  readonly closed_within_sla: number;
+  readonly closed_late: number;
+  readonly reopened: number;
+  /** `null` when nothing closed. */
+  readonly average_closing_days: number | null;
+  /** The percentage of closings with an SLA that met it; `null` when none had one. */
+  readonly sla_compliance: number | null;
+}
+
+/** One value of the dimension; `value` is `none` for requests without one. */
+export interface ReportRow extends ReportFigures {
+  readonly value: string;
+  readonly label: string | null;
+}
+
+export interface Report {
+  readonly from: string;
+  readonly to: string;
+  readonly by: ReportDimension;
+  readonly rows: readonly ReportRow[];
+  readonly totals: ReportFigures;
 }

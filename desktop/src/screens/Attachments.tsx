@@ -10,6 +10,7 @@ import { ErrorNotice } from '../components/common';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
 import { errorMessage } from '../i18n/messages';
+import { useLockGuard } from './LockBanner';
 import type { ActionProps } from './RequestActions';
 
 /** The codes an upload can fail with, and what the form says of each. */
@@ -133,6 +134,7 @@ export function AttachmentForm({ request, onDone }: ActionProps) {
   const [step, setStep] = useState<Step>('idle');
   const [error, setError] = useState<unknown>(null);
   const [listed, setListed] = useState(false);
+  const lock = useLockGuard(error);
   const problem = file ? fileProblem(file) : null;
 
   const pick = (event: ChangeEvent<HTMLInputElement>) => {
@@ -173,7 +175,7 @@ export function AttachmentForm({ request, onDone }: ActionProps) {
 
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
-    if (file && problem === null && step === 'idle') {
+    if (file && problem === null && step === 'idle' && !lock.disabled) {
       void send(file);
     }
   };
@@ -209,7 +211,7 @@ export function AttachmentForm({ request, onDone }: ActionProps) {
           {problemText}
         </span>
       </div>
-      <button type="submit" disabled={busy || problem !== null}>
+      <button type="submit" disabled={busy || problem !== null || lock.disabled} aria-describedby={lock.describedBy}>
         {step === 'uploading' ? t('files.uploading') : busy ? t('action.working') : t('files.submit')}
       </button>
     </form>

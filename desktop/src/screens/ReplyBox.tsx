@@ -8,6 +8,7 @@ import { useAction } from '../components/action';
 import { ErrorNotice } from '../components/common';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
+import { useLockGuard } from './LockBanner';
 import type { ActionProps } from './RequestActions';
 
 export const PREVIEW_DELAY_MS = 300;
@@ -65,6 +66,7 @@ export function ReplyBox({ request, onDone }: ActionProps) {
   const channel = request.response_channel;
   const { preview, counting } = usePreview(text, channel);
   const action = useAction();
+  const lock = useLockGuard(action.error);
 
   if (channel === 'none') {
     return (
@@ -84,7 +86,7 @@ export function ReplyBox({ request, onDone }: ActionProps) {
   };
 
   const send = () => {
-    if (text.trim() === '') {
+    if (text.trim() === '' || lock.disabled) {
       return;
     }
     const result: { sent: SentReply | null } = { sent: null };
@@ -178,7 +180,7 @@ export function ReplyBox({ request, onDone }: ActionProps) {
         )}
       </output>
       {preview?.encoding === 'UCS-2' && <p className="hint">{t('reply.ucsHint')}</p>}
-      <button type="submit" disabled={action.busy}>
+      <button type="submit" disabled={action.busy || lock.disabled} aria-describedby={lock.describedBy}>
         {action.busy ? t('action.working') : t('reply.send')}
       </button>
     </form>

@@ -14,6 +14,7 @@ import { ErrorNotice, FailedNotice } from '../components/common';
 import { byArea, themeLabel, useThemes } from '../components/themes';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
+import { useLockGuard } from './LockBanner';
 
 export interface ActionProps {
   readonly request: RequestRecord;
@@ -44,16 +45,19 @@ function ActionForm({
   readonly children: ReactNode;
 }) {
   const { t } = useI18n();
+  const lock = useLockGuard(error);
   const send = (event: SyntheticEvent) => {
     event.preventDefault();
-    onSubmit();
+    if (!lock.disabled) {
+      onSubmit();
+    }
   };
   return (
     <form className="card action" aria-labelledby={`${id}-title`} onSubmit={send}>
       <h3 id={`${id}-title`}>{title}</h3>
       {error !== null && <ErrorNotice error={error} />}
       {children}
-      <button type="submit" disabled={busy}>
+      <button type="submit" disabled={busy || lock.disabled} aria-describedby={lock.describedBy}>
         {busy ? t('action.working') : submit}
       </button>
     </form>

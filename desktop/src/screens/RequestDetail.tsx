@@ -1,6 +1,6 @@
 /** One request: what it is, what happened, what the back office knows, and what to do next. */
 
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import type { Duplicate, Location, RequestDetail as Detail, TimelineEntry } from '../api/types';
 import { FINAL_STATES } from '../api/types';
@@ -14,6 +14,7 @@ import { useI18n } from '../i18n/context';
 import { keyOf } from '../i18n/messages';
 import { Link, paths, useNavigation } from '../router';
 import { AttachmentForm, AttachmentList } from './Attachments';
+import { LockBanner, LockGuardProvider, useLockKeeping } from './LockBanner';
 import { ReplyBox } from './ReplyBox';
 import { AssignForm, NoteForm, PriorityForm, ThemeForm, TransitionForm } from './RequestActions';
 
@@ -184,7 +185,26 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
   const { api, me } = useDesk();
   const { t } = useI18n();
   const { search, navigate } = useNavigation();
-  const { state, reload } = useLoad(() => api.request(reference), [api, reference]);
+  const acting = worksRequests(me);
+  const holdingRef = useRef(false);
+  const { state, reload } = useLoad(async () => {
+    if (acting) {
+      holdingRef.current = true;
+      // Another's lock answers 409; the detail read next names its holder.
+      await api.takeLock(reference).catch(() => undefined);
+    }
+    return api.request(reference);
+  }, [api, reference, acting]);
+  const lock = state.status === 'ready' ? state.data.lock : null;
+  const [takingOver, setTakingOver] = useState(false);
+  const [takeOverError, setTakeOverError] = useState<unknown>(null);
+  useLockKeeping({
+    reference,
+    holdingRef,
+    mine: state.status === 'ready' ? lock?.mine === true : null,
+    onLost: reload,
+    onBack: reload,
+  });
   const news = search.get('logged') === '1';
   const [announcement, setAnnouncement] = useState(() => (news ? t('intake.done', { reference }) : ''));
   useEffect(() => {
@@ -201,7 +221,29 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
     setAnnouncement(message);
     setLeft(true);
   };
-  const acting = worksRequests(me);
+  const held = lock !== null && !lock.mine;
+  const guard = useMemo(() => ({ held, lost: reload }), [held, reload]);
+  const retry = useCallback(() => {
+    setTakeOverError(null);
+    reload();
+  }, [reload]);
+  const takeOver = () => {
+    if (lock === null) {
+      return;
+    }
+    setTakingOver(true);
+    setTakeOverError(null);
+    api
+      .releaseLock(reference, { force: true })
+      .then(
+        () => {
+          setAnnouncement(t('lock.takenOver', { name: lock.holder_name }));
+          reload();
+        },
+        (error: unknown) => setTakeOverError(error),
+      )
+      .finally(() => setTakingOver(false));
+  };
   return (
     <div className="request">
       <p className="back">
@@ -218,6 +260,10 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
       )}
       {!left && state.status === 'loading' && <Loading />}
       {!left && state.status === 'failed' && <ErrorNotice error={state.error} onRetry={reload} />}
+      {!left && state.status === 'ready' && acting && (
+        <LockBanner lock={lock} busy={takingOver} onRetry={retry} onTakeOver={takeOver} />
+      )}
+      {!left && takeOverError !== null && <ErrorNotice error={takeOverError} />}
       {!left && state.status === 'ready' && (
         <div className="request-layout">
           <div className="request-main">
@@ -245,28 +291,30 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
               <Place location={state.data.request.location} />
             </section>
           </div>
-          <section className="request-actions" aria-labelledby="actions-title">
-            <h2 id="actions-title">{t('detail.actions')}</h2>
-            <ReplyBox key={`reply-${state.data.request.reference}`} request={state.data.request} onDone={done} />
-            <TransitionForm
-              key={`transition-${state.data.request.state}`}
-              request={state.data.request}
-              allowed={state.data.allowed_transitions}
-              onDone={done}
-            />
-            <AssignForm key={`assign-${state.data.request.group}`} request={state.data.request} onDone={done} />
-            {acting && !FINAL_STATES.includes(state.data.request.state) && (
-              <ThemeForm
-                key={`theme-${state.data.request.theme}`}
+          <LockGuardProvider value={guard}>
+            <section className="request-actions" aria-labelledby="actions-title">
+              <h2 id="actions-title">{t('detail.actions')}</h2>
+              <ReplyBox key={`reply-${state.data.request.reference}`} request={state.data.request} onDone={done} />
+              <TransitionForm
+                key={`transition-${state.data.request.state}`}
                 request={state.data.request}
+                allowed={state.data.allowed_transitions}
                 onDone={done}
-                onLeft={gone}
               />
-            )}
-            <PriorityForm key={`priority-${state.data.request.priority}`} request={state.data.request} onDone={done} />
-            <NoteForm request={state.data.request} onDone={done} />
-            {acting && <AttachmentForm request={state.data.request} onDone={done} />}
-          </section>
+              <AssignForm key={`assign-${state.data.request.group}`} request={state.data.request} onDone={done} />
+              {acting && !FINAL_STATES.includes(state.data.request.state) && (
+                <ThemeForm
+                  key={`theme-${state.data.request.theme}`}
+                  request={state.data.request}
+                  onDone={done}
+                  onLeft={gone}
+                />
+              )}
+              <PriorityForm key={`priority-${state.data.request.priority}`} request={state.data.request} onDone={done} />
+              <NoteForm request={state.data.request} onDone={done} />
+              {acting && <AttachmentForm request={state.data.request} onDone={done} />}
+            </section>
+          </LockGuardProvider>
         </div>
       )}
     </div>

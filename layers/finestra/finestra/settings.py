@@ -90,6 +90,9 @@ class DeskSettings(FunctionSettings):
     download_expiry_seconds: int = Field(
         default=300, ge=30, le=3600, description="how long a file's download link works"
     )
+    lock_seconds: int = Field(
+        default=600, ge=60, le=3600, description="how long a request stays locked unrenewed"
+    )
 
 
 class SlaWatchSettings(FunctionSettings):

@@ -1,4 +1,4 @@
-"""The desk API's request actions: states, assignment, priority, notes, files, replies.
+"""The desk API's request actions: states, assignment, priority, notes, files, replies, locks.
 
 Each view reads the caller and the body, calls one :class:`RequestActions` function and
 answers its result. Role and scope are checked by the caller's role here, before the
@@ -7,13 +7,14 @@ body is read, and again by the service on the request itself.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final, TypeVar
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
 from chalice.app import Chalice, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from finestra.adapters.email import SesEmailSender
 from finestra.adapters.events import EventBridgePublisher
@@ -35,6 +36,7 @@ from finestra.desk.actions import (
     ThemeOrder,
     TransitionOrder,
 )
+from finestra.desk.locks import RequestLocks
 from finestra.desk.replies import ReplyTemplates, Tariff
 from finestra.desk.views import SIGNED_V4, require_reader
 from finestra.domain.errors import Conflict, ValidationFailed
@@ -48,6 +50,14 @@ JSON_ONLY: Final = ["application/json"]
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+
+
+class LockQuery(BaseModel):
+    """The one query parameter of a release: ``force=true`` breaks another's lock."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    force: bool = False
 
 
 class DeskMessenger:
@@ -123,6 +133,9 @@ def request_actions(desk: DeskApp, obs: Observability) -> RequestActions:
         clock=desk.clock,
         upload_max_bytes=settings.upload_max_bytes,
         on_unpublished=unpublished,
+        locks=RequestLocks(
+            desk.table, desk.clock, duration=timedelta(seconds=settings.lock_seconds)
+        ),
     )
 
 
@@ -182,6 +195,7 @@ def install_routes(app: Chalice, obs: Observability, desk: Lazy[DeskApp]) -> Non
     _install_history(views)
     _install_replies(views)
     _install_intake(views)
+    _install_locks(views)
 
 
 def _install_case_work(views: _Views) -> None:
@@ -328,3 +342,30 @@ def _install_intake(views: _Views) -> None:
         response = _answer(logged, 201)
         response.headers["Location"] = f"{PREFIX}/requests/{logged.reference}"
         return response
+
+
+def _install_locks(views: _Views) -> None:
+    app, obs, actions = views.app, views.obs, views.actions
+
+    @app.route(f"{PREFIX}/requests/{{reference}}/lock", methods=["POST"])
+    @endpoint(obs)
+    def take_request_lock(reference: str) -> Response:
+        """Take the request's lock for the caller, or renew it; 409 when another holds it."""
+        staff = views.acting()
+        lock = actions.get().take_lock(staff, reference)
+        obs.logger.info("Lock taken", reference=reference, expires_at=lock.expires_at.isoformat())
+        return _answer(lock)
+
+    @app.route(f"{PREFIX}/requests/{{reference}}/lock", methods=["DELETE"])
+    @endpoint(obs)
+    def release_request_lock(reference: str) -> Response:
+        """Give up the caller's lock; a supervisor's ``force=true`` breaks another's."""
+        staff = views.acting()
+        query = LockQuery.model_validate(dict(current_request(app).query_params or {}))
+        broken = actions.get().release_lock(staff, reference, force=query.force)
+        if broken is None:
+            obs.logger.info("Lock released", reference=reference)
+        else:
+            obs.logger.info("Lock broken", reference=reference, holder=broken.holder)
+            obs.count("DeskLocksBroken")
+        return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})

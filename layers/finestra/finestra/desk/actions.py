@@ -6,6 +6,14 @@ campaign managers do not work requests. Only a supervisor gives a request to a g
 outside their own. Every change is one conditional write of the request and the entry
 that records it in the request's history, so a change is never half made, and a change
 made on a request somebody else changed meanwhile is refused rather than lost.
+
+A request being worked is locked for its editor (:mod:`finestra.desk.locks`): while
+another staff member holds a live lock, every change and every reply is refused with
+:class:`~finestra.desk.locks.Locked`, the lock's check made in the same transaction as
+the change. A request nobody holds can be acted on without taking its lock first, so a
+quick note from another screen or a script still goes through; the desktop takes the
+lock when it opens a request. Supervisors can break another's lock, which the request's
+history records.
 """
 
 import re
@@ -19,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from finestra.adapters.events import EventNotPublished
 from finestra.auth import Role, Staff
+from finestra.desk.locks import Lock, LockView, RequestLocks
 from finestra.desk.replies import (
     ReplyChannel,
     ReplyTemplates,
@@ -61,6 +70,7 @@ from finestra.intake.message import InboundMessage, IntakeResult
 from finestra.intake.service import CITIZEN_REPLIED, IntakeService
 from finestra.storage.citizens import CitizenStore
 from finestra.storage.requests import RequestStore
+from finestra.storage.table import TransactionConflict
 from finestra.workflow.tasks import (
     ACKNOWLEDGEMENT_FAILED,
     LOW_CONFIDENCE_FLAG,
@@ -346,8 +356,10 @@ class RequestActions:
         clock: Clock,
         upload_max_bytes: int,
         on_unpublished: Callable[[str], None] = lambda _detail_type: None,
+        locks: RequestLocks | None = None,
     ) -> None:
         self._requests = requests
+        self._locks = locks or RequestLocks(requests.table, clock)
         self._citizens = citizens
         self._catalogue = catalogue
         self._messenger = messenger
@@ -388,6 +400,8 @@ class RequestActions:
             When the move needs a reason and the order gives none.
         Conflict
             When the request changed since it was read.
+        Locked
+            When another staff member holds the request's lock.
         """
         request = self._actionable(staff, reference)
         theme = self._theme_of(request)
@@ -410,7 +424,8 @@ class RequestActions:
             from_state=here,
             to_state=there,
         )
-        self._requests.change_state(request, interaction, new_state=there)
+        with self._locks.guarding(request.reference, staff.user_id) as guard:
+            self._requests.change_state(request, interaction, new_state=there, alongside=guard)
         moved = self._changed(request, interaction, state=there)
         self._publish("request.state_changed", moved, from_state=here.value)
         return self.summary(moved)
@@ -428,6 +443,8 @@ class RequestActions:
             When an agent gives a request to a group outside their own.
         Conflict
             When the request has ended, or changed since it was read.
+        Locked
+            When another staff member holds the request's lock.
         """
         request = self._open(self._actionable(staff, reference))
         group = self._group(order.group)
@@ -438,7 +455,10 @@ class RequestActions:
         interaction = self._entry(
             staff, InteractionKind.ASSIGNMENT, reason=order.reason, text=f"{before} → {after}"
         )
-        self._requests.reassign(request, interaction, group=group.code, agent=order.agent)
+        with self._locks.guarding(request.reference, staff.user_id) as guard:
+            self._requests.reassign(
+                request, interaction, group=group.code, agent=order.agent, alongside=guard
+            )
         moved = self._changed(
             request, interaction, responsible_group=group.code, assigned_agent=order.agent
         )
@@ -453,7 +473,10 @@ class RequestActions:
             InteractionKind.ASSIGNMENT,
             text=f"priority {request.priority.value} → {order.priority.value}",
         )
-        self._requests.set_priority(request, interaction, priority=order.priority)
+        with self._locks.guarding(request.reference, staff.user_id) as guard:
+            self._requests.set_priority(
+                request, interaction, priority=order.priority, alongside=guard
+            )
         return self.summary(self._changed(request, interaction, priority=order.priority))
 
     def correct_theme(self, staff: Staff, reference: str, order: ThemeOrder) -> RequestSummary:
@@ -471,6 +494,8 @@ class RequestActions:
             When the new theme's process has no place for the request's state.
         Conflict
             When the request has ended, or changed since it was read.
+        Locked
+            When another staff member holds the request's lock.
         """
         request = self._open(self._actionable(staff, reference))
         theme = self._theme(order.theme)
@@ -501,17 +526,19 @@ class RequestActions:
             f"group {request.responsible_group} → {routing.responsible_group}"
         )
         interaction = self._entry(staff, InteractionKind.ASSIGNMENT, reason=order.reason, text=text)
-        self._requests.retheme(
-            request,
-            interaction,
-            theme_code=theme.code,
-            request_type=kind.value,
-            group=routing.responsible_group,
-            priority=priority,
-            sla_due_at=routing.sla_due_at,
-            geo_cell=self._cell(theme, place),
-            cleared_flags={LOW_CONFIDENCE_FLAG} & request.flags,
-        )
+        with self._locks.guarding(request.reference, staff.user_id) as guard:
+            self._requests.retheme(
+                request,
+                interaction,
+                theme_code=theme.code,
+                request_type=kind.value,
+                group=routing.responsible_group,
+                priority=priority,
+                sla_due_at=routing.sla_due_at,
+                geo_cell=self._cell(theme, place),
+                cleared_flags={LOW_CONFIDENCE_FLAG} & request.flags,
+                alongside=guard,
+            )
         moved = self._changed(
             request,
             interaction,
@@ -531,7 +558,8 @@ class RequestActions:
         """Add an internal note to a request's history; the citizen never sees it."""
         request = self._actionable(staff, reference)
         interaction = self._entry(staff, InteractionKind.NOTE, text=order.text)
-        self._requests.annotate(request, interaction)
+        with self._locks.guarding(request.reference, staff.user_id) as guard:
+            self._requests.annotate(request, interaction, alongside=guard)
         return NoteReceipt(interaction_id=interaction.id, at=interaction.at)
 
     def attach(self, staff: Staff, reference: str, order: AttachmentOrder) -> UploadGrant:
@@ -543,6 +571,8 @@ class RequestActions:
         ------
         ValidationFailed
             When the type is not one staff may add, or the file is larger than allowed.
+        Locked
+            When another staff member holds the request's lock: no upload is granted.
         """
         request = self._actionable(staff, reference)
         if order.content_type not in UPLOAD_TYPES:
@@ -558,8 +588,65 @@ class RequestActions:
             key=key, filename=order.filename, content_type=order.content_type, size=order.size
         )
         interaction = self._entry(staff, InteractionKind.NOTE, attachments=(attachment,))
-        self._requests.annotate(request, interaction)
+        with self._locks.guarding(request.reference, staff.user_id) as guard:
+            self._requests.annotate(request, interaction, alongside=guard)
         return UploadGrant(upload=upload, attachment_id=attachment_id)
+
+    # ------------------------------------------------------------------ locks
+
+    def take_lock(self, staff: Staff, reference: str) -> LockView:
+        """Take the request's lock for the caller, or renew it if theirs already.
+
+        Raises
+        ------
+        Locked
+            When another staff member holds a live lock (naming them and its end).
+        """
+        request = self._actionable(staff, reference)
+        return self._locks.take(staff, request.reference).view(staff.user_id)
+
+    def release_lock(self, staff: Staff, reference: str, *, force: bool = False) -> Lock | None:
+        """Give up the caller's lock; with ``force``, a supervisor breaks another's.
+
+        Releasing when nobody holds the lock is no error, so a release sent twice (or
+        after the lock lapsed) answers the same. A broken lock is recorded in the
+        request's history as a system note naming who broke whose lock, in the same
+        transaction as the delete.
+
+        Returns
+        -------
+        Lock or None
+            The lock broken, if ``force`` broke one.
+
+        Raises
+        ------
+        Forbidden
+            When ``force`` comes from anyone but a supervisor.
+        Locked
+            When another staff member holds the lock and ``force`` is not given, or a
+            third took it while it was being broken.
+        """
+        request = self._actionable(staff, reference)
+        if force and not staff.has(Role.SUPERVISOR):
+            raise Forbidden("only supervisors break a lock another staff member holds")
+        held = self._locks.current(request.reference)
+        if not force or held is None or held.holder == staff.user_id:
+            self._locks.release(staff.user_id, request.reference)
+            return None
+        note = Interaction(
+            id=new_id("int"),
+            at=self._clock(),
+            kind=InteractionKind.NOTE,
+            channel="internal",
+            actor="system",
+            text=f"lock of {held.holder_name} broken by {staff.username}",
+        )
+        try:
+            self._requests.annotate(request, note, alongside=[self._locks.breaking(held)])
+        except TransactionConflict as exc:
+            self._locks.require_free(request.reference, staff.user_id)
+            raise Conflict("the lock changed while it was being broken; try again") from exc
+        return held
 
     # ------------------------------------------------------------------ replies
 
@@ -580,6 +667,10 @@ class RequestActions:
             When the request cannot be answered from the desk: its response channel is
             neither SMS nor email, it names no citizen, the citizen asked not to be
             contacted on that channel, or the city has no address on it.
+        Locked
+            When another staff member holds the request's lock: nothing is sent. The
+            check is a consistent read just before sending, since a message cannot be
+            part of a transaction; a reply once sent is always recorded.
         """
         request = self._actionable(staff, reference)
         key = self._idempotency_key(idempotency_key)
@@ -674,6 +765,7 @@ class RequestActions:
 
     def _send_reply(self, command: ReplyCommand) -> ReplyReceipt:
         request = self._request(command.reference)
+        self._locks.require_free(request.reference, command.staff_id)
         channel, address = self._target(request)
         if channel != command.channel:
             raise Conflict("changed while the reply was written", field="response_channel")

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from finestra.auth import Role, Staff
 from finestra.desk import Cursors
 from finestra.desk.access_log import AccessLog, AccessReason
+from finestra.desk.locks import LockView, RequestLocks
 from finestra.domain.catalogue import Catalogue, Theme
 from finestra.domain.citizen import AreaCode, Citizen, ContactPoint
 from finestra.domain.errors import (
@@ -396,6 +397,9 @@ class RequestDetail(BaseModel):
     snapshots: list[SnapshotView]
     duplicates: list[DuplicateView]
     allowed_transitions: list[RequestState]
+    lock: LockView | None = Field(
+        default=None, description="who is working the request now; null when nobody is"
+    )
 
 
 class CitizenSearch(BaseModel):
@@ -820,6 +824,7 @@ class DeskViews:
         self._clock = clock
         self._near = near_fraction
         self._system_names = {system.code: system.names for system in catalogue.systems}
+        self._locks = RequestLocks(table, clock)
 
     def request_for(self, staff: Staff, reference: str) -> Request:
         """The request ``reference``, if the caller may work on it (one ``GetItem``).
@@ -853,7 +858,8 @@ class DeskViews:
         for duplicates, one ``Query`` per geohash cell around it (nine), and one S3
         ``HeadObject`` for each of the first :data:`MAX_CHECKED_FILES` files of its
         history (a few at a time), which says whether each is ``uploaded``; a file past
-        them is not checked and says ``null``.
+        them is not checked and says ``null``; then a consistent ``GetItem`` of its lock,
+        so a lock just taken shows.
         """
         request = self.request_for(staff, reference)
         now = self._clock()
@@ -866,6 +872,7 @@ class DeskViews:
             snapshots=self._request_snapshots(request, theme, now, language),
             duplicates=self._duplicates(request, theme),
             allowed_transitions=[state for state in RequestState if state in allowed],
+            lock=self._locks.view(request.reference, staff.user_id),
         )
 
     def attachment(self, staff: Staff, reference: str, file_id: str) -> AttachmentDownload:

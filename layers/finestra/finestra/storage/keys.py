@@ -24,6 +24,11 @@ def request(reference: str) -> dict[str, str]:
     return {"PK": f"REQUEST#{reference}", "SK": "REQUEST"}
 
 
+def request_lock(reference: str) -> dict[str, str]:
+    """Key of the lock that says which staff member is working a request."""
+    return {"PK": f"REQUEST#{reference}", "SK": "LOCK"}
+
+
 def interaction(reference: str, at_iso: str, interaction_id: str) -> dict[str, str]:
     """Key of one entry of a request's history, sorting by time."""
     return {"PK": f"REQUEST#{reference}", "SK": f"INTERACTION#{at_iso}#{interaction_id}"}
@@ -107,3 +112,22 @@ def citizen_access(citizen_id: str, at_iso: str, access_id: str) -> dict[str, st
 def staff_access(user_id: str, at_iso: str, access_id: str) -> dict[str, str]:
     """Key of the same record, under the staff member who read."""
     return {"PK": f"ACCESSBY#{user_id}", "SK": f"AT#{at_iso}#{access_id}"}
+
+
+def request_tally(reference: str) -> dict[str, str]:
+    """Key of what the statistics last counted of a request (see ``finestra.stats``)."""
+    return {"PK": f"TALLY#{reference}", "SK": "TALLY"}
+
+
+def statistics_month(dimension: str, month: str) -> str:
+    """Partition key of one dimension's day counters for a month (``yyyy-mm``)."""
+    return f"STATS#{dimension}#{month}"
+
+
+def statistic(dimension: str, day_iso: str, value: str) -> dict[str, str]:
+    """Key of one day's counters for one value of a dimension (``day_iso`` is ``yyyy-mm-dd``).
+
+    The sort key starts with the day of the month, so a range of days is one key range
+    of the month's partition.
+    """
+    return {"PK": statistics_month(dimension, day_iso[:7]), "SK": f"{day_iso[8:10]}#{value}"}

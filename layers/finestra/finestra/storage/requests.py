@@ -1,7 +1,7 @@
 """Requests, their history, and the references that name them."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any, Final
@@ -10,7 +10,7 @@ from finestra.domain.errors import Conflict
 from finestra.domain.request import Attachment, Interaction, Request, SystemStatus
 from finestra.domain.vocabulary import FINAL_STATES, Priority, RequestState
 from finestra.storage import keys
-from finestra.storage.table import Item, Put, Table, Update
+from finestra.storage.table import Check, Delete, Item, Put, Table, Update
 
 ERASED_TEXT: Final = "[erased]"
 """What an erased request's description says instead of the citizen's words."""
@@ -251,12 +251,18 @@ class RequestStore:
         )
 
     def change_state(
-        self, request: Request, interaction: Interaction, *, new_state: RequestState
+        self,
+        request: Request,
+        interaction: Interaction,
+        *,
+        new_state: RequestState,
+        alongside: Sequence[Check | Delete] = (),
     ) -> None:
         """Move ``request`` to ``new_state`` and record ``interaction``, both or neither.
 
         The worklist index follows the state; a request that ends leaves the due-time
         index. Refused (a :class:`Conflict`) if the request changed since it was read.
+        ``alongside`` joins the transaction (a lock's check, say) and must hold too.
         """
         order = (request.sla_due_at or request.created_at).isoformat()
         queue = keys.queue_index(
@@ -279,10 +285,18 @@ class RequestStore:
                 ":version": request.version,
             },
         )
-        self._table.transact([self._interaction_put(request.reference, interaction), update])
+        self._table.transact(
+            [self._interaction_put(request.reference, interaction), update, *alongside]
+        )
 
     def reassign(
-        self, request: Request, interaction: Interaction, *, group: str, agent: str | None
+        self,
+        request: Request,
+        interaction: Interaction,
+        *,
+        group: str,
+        agent: str | None,
+        alongside: Sequence[Check | Delete] = (),
     ) -> None:
         """Give ``request`` to ``group`` (and ``agent``, or nobody) and record why.
 
@@ -314,10 +328,17 @@ class RequestStore:
             condition="version = :version",
             values=values,
         )
-        self._table.transact([self._interaction_put(request.reference, interaction), update])
+        self._table.transact(
+            [self._interaction_put(request.reference, interaction), update, *alongside]
+        )
 
     def set_priority(
-        self, request: Request, interaction: Interaction, *, priority: Priority
+        self,
+        request: Request,
+        interaction: Interaction,
+        *,
+        priority: Priority,
+        alongside: Sequence[Check | Delete] = (),
     ) -> None:
         """Give ``request`` a new priority and record the change, if nobody changed it."""
         update = Update(
@@ -331,9 +352,17 @@ class RequestStore:
                 ":version": request.version,
             },
         )
-        self._table.transact([self._interaction_put(request.reference, interaction), update])
+        self._table.transact(
+            [self._interaction_put(request.reference, interaction), update, *alongside]
+        )
 
-    def annotate(self, request: Request, interaction: Interaction) -> None:
+    def annotate(
+        self,
+        request: Request,
+        interaction: Interaction,
+        *,
+        alongside: Sequence[Check | Delete] = (),
+    ) -> None:
         """Add a note (or a file) to the request's history; the request itself stays."""
         update = Update(
             key=keys.request(request.reference),
@@ -341,7 +370,9 @@ class RequestStore:
             condition="attribute_exists(PK)",
             values={":at": interaction.at.isoformat()},
         )
-        self._table.transact([self._interaction_put(request.reference, interaction), update])
+        self._table.transact(
+            [self._interaction_put(request.reference, interaction), update, *alongside]
+        )
 
     def record_reply(
         self, request: Request, interaction: Interaction, *, answered: AbstractSet[str]
@@ -372,6 +403,7 @@ class RequestStore:
         sla_due_at: datetime,
         geo_cell: str | None,
         cleared_flags: AbstractSet[str],
+        alongside: Sequence[Check | Delete] = (),
     ) -> None:
         """Give ``request`` a corrected theme and route it again, indexes and all.
 
@@ -420,7 +452,7 @@ class RequestStore:
             condition="version = :version",
             values=values,
         )
-        self._table.transact([self._interaction_put(reference, interaction), update])
+        self._table.transact([self._interaction_put(reference, interaction), update, *alongside])
 
     def attachments(self, reference: str) -> list[Attachment]:
         """Every file of a request, in the order it came: the citizen's, then staff's."""
@@ -557,6 +589,11 @@ class RequestStore:
     def shards(self) -> int:
         """How many shards the hot views are spread over."""
         return self._shards
+
+    @property
+    def table(self) -> Table:
+        """The table the requests are in (their locks are items of the same collection)."""
+        return self._table
 
     def _interaction_put(self, reference: str, interaction: Interaction) -> Put:
         at = interaction.at.isoformat()

@@ -109,6 +109,16 @@ class Delete:
     values: Item | None = None
 
 
+@dataclass(frozen=True)
+class Check:
+    """A condition another item must meet for a transaction to go through; it writes nothing."""
+
+    key: dict[str, str]
+    condition: str
+    names: dict[str, str] | None = None
+    values: Item | None = None
+
+
 class TransactionConflict(Conflict):
     """A transaction was cancelled; ``reasons`` holds each item's cancellation code."""
 
@@ -251,7 +261,7 @@ class Table:
             raise Conflict("the item does not exist or changed meanwhile") from exc
         self._count("DeleteItem", response)
 
-    def transact(self, writes: Sequence[Put | Update | Delete]) -> None:
+    def transact(self, writes: Sequence[Put | Update | Delete | Check]) -> None:
         """All ``writes`` or none; a cancelled transaction is a :class:`TransactionConflict`."""
         items: list[dict[str, Any]] = []
         for write in writes:
@@ -259,6 +269,8 @@ class Table:
                 items.append({"Put": self._put_params(write)})
             elif isinstance(write, Delete):
                 items.append({"Delete": self._delete_params(write)})
+            elif isinstance(write, Check):
+                items.append({"ConditionCheck": self._check_params(write)})
             else:
                 items.append({"Update": self._update_params(write)})
         try:
@@ -299,6 +311,18 @@ class Table:
             params["ConditionExpression"] = delete.condition
         if delete.values:
             params["ExpressionAttributeValues"] = serialise(delete.values)
+        return params
+
+    def _check_params(self, check: Check) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": serialise(check.key),
+            "ConditionExpression": check.condition,
+        }
+        if check.names:
+            params["ExpressionAttributeNames"] = check.names
+        if check.values:
+            params["ExpressionAttributeValues"] = serialise(check.values)
         return params
 
     def _put_params(self, put: Put) -> dict[str, Any]:

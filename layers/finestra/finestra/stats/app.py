@@ -1,0 +1,48 @@
+"""The statistics function's settings and application object."""
+
+import time
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from finestra.apps.base import App, Clock
+from finestra.runtime import Clients, utc_now
+from finestra.settings import FunctionSettings
+from finestra.stats.recorder import StatsRecorder
+from finestra.stats.store import StatsStore
+
+__all__ = ["StatsApp", "StatsSettings"]
+
+
+class StatsSettings(FunctionSettings):
+    """Keeps the day counters from the table's stream."""
+
+    city_time_zone: str = Field(
+        default="Europe/Madrid", description="the zone whose calendar days the counters follow"
+    )
+
+    @field_validator("city_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not a time zone this runtime knows") from exc
+        return value
+
+
+class StatsApp(App):
+    """Counts each change of a request on the table's stream, once."""
+
+    def __init__(
+        self,
+        settings: StatsSettings,
+        clients: Clients | None = None,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(settings, clients, clock)
+        self.recorder = StatsRecorder(
+            StatsStore(self.runtime.table), ZoneInfo(settings.city_time_zone), sleep=sleep
+        )

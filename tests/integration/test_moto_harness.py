@@ -560,6 +560,27 @@ def test_a_failed_transaction_puts_back_only_the_items_it_named() -> None:
         assert len(table.stream_shard.items) == records
 
 
+def queue_table(client: Any) -> None:
+    """Table ``T``: items keyed by ``PK``, indexed by queue ``Q`` (``ByQ``), with a stream."""
+    client.create_table(
+        TableName="T",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "Q", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByQ",
+                "KeySchema": [{"AttributeName": "Q", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+
+
 def test_an_index_query_sees_every_write_made_before_it() -> None:
     import boto3
     from moto import mock_aws
@@ -569,23 +590,7 @@ def test_an_index_query_sees_every_write_made_before_it() -> None:
     moto_fixes.apply()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="eu-west-1")
-        client.create_table(
-            TableName="T",
-            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "Q", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "ByQ",
-                    "KeySchema": [{"AttributeName": "Q", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        )
+        queue_table(client)
 
         def members(queue: str) -> list[str]:
             found = client.query(
@@ -633,23 +638,7 @@ def test_writes_move_items_between_index_groups_without_reading_the_table_again(
     monkeypatch.setattr(moto_fixes, "_ORIGINAL_ALL_ITEMS", counted)
     with mock_aws():
         client = boto3.client("dynamodb", region_name="eu-west-1")
-        client.create_table(
-            TableName="T",
-            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "Q", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "ByQ",
-                    "KeySchema": [{"AttributeName": "Q", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        )
+        queue_table(client)
 
         def members(queue: str) -> dict[str, str]:
             found = client.query(

@@ -17,10 +17,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 import pytest
 import requests
+from botocore.config import Config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from finestra.apps.desk_requests import PresignedUploads
-from finestra.desk.views import SIGNED_V4, content_disposition
+from finestra.desk.views import content_disposition
 from finestra.domain.ids import new_id
 from finestra.domain.request import Attachment, Interaction
 from finestra.storage.requests import RequestStore
@@ -416,7 +417,7 @@ def test_the_local_stack_s_moto_answers_a_browser_on_the_gateway_s_origin(
         endpoint_url=moto_server,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        config=SIGNED_V4,
+        config=Config(signature_version="s3v4"),
     )
     s3.create_bucket(
         Bucket=ATTACHMENTS_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}

@@ -44,7 +44,6 @@ from finestra.desk.actions import (
 )
 from finestra.desk.replies import ReplyTemplates, Tariff
 from finestra.desk.views import (
-    SIGNED_V4,
     S3AttachmentFiles,
     attachment_id,
     content_disposition,
@@ -175,9 +174,7 @@ def actions(seed: Seeder, clock: Clock) -> RequestActions:
             SnsSmsSender(clients.get("sns"), "BCNCITY"),
             SesEmailSender(clients.get("sesv2"), CITY_MAIL, None),
         ),
-        uploads=PresignedUploads(
-            clients.session.client("s3", config=SIGNED_V4), ATTACHMENTS_BUCKET, 600
-        ),
+        uploads=PresignedUploads(clients.get("s3"), ATTACHMENTS_BUCKET, 600),
         publisher=EventBridgePublisher(clients.get("events"), EVENT_BUS),
         templates=ReplyTemplates.load(CONFIG),
         tariff=Tariff.beside(CONFIG),
@@ -625,7 +622,7 @@ def test_a_file_name_is_quoted_so_no_browser_reads_it_otherwise(
 def test_the_bucket_says_which_files_it_holds(seed: Seeder) -> None:
     s3 = boto3.client("s3", region_name=REGION)
     s3.put_object(Bucket=ATTACHMENTS_BUCKET, Key="requests/a/att_1", Body=b"1")
-    files = S3AttachmentFiles(seed.runtime.clients.session, ATTACHMENTS_BUCKET, expires_in=300)
+    files = S3AttachmentFiles(seed.runtime.clients, ATTACHMENTS_BUCKET, expires_in=300)
 
     found = files.present(["requests/a/att_1", "requests/a/att_2"])
 
@@ -634,7 +631,7 @@ def test_the_bucket_says_which_files_it_holds(seed: Seeder) -> None:
 
 
 def test_a_bucket_that_refuses_to_say_is_not_taken_for_an_absent_file(seed: Seeder) -> None:
-    files = S3AttachmentFiles(seed.runtime.clients.session, ATTACHMENTS_BUCKET, expires_in=300)
+    files = S3AttachmentFiles(seed.runtime.clients, ATTACHMENTS_BUCKET, expires_in=300)
     client = files._client
     with Stubber(client) as stub:
         stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
@@ -646,7 +643,7 @@ def test_a_bucket_that_refuses_to_say_is_not_taken_for_an_absent_file(seed: Seed
 
 
 def test_a_download_link_is_signed_for_its_expiry_and_headers(seed: Seeder) -> None:
-    files = S3AttachmentFiles(seed.runtime.clients.session, ATTACHMENTS_BUCKET, expires_in=120)
+    files = S3AttachmentFiles(seed.runtime.clients, ATTACHMENTS_BUCKET, expires_in=120)
 
     link = urlsplit(files.download_url("requests/a/att_1", "attachment", "image/png"))
 

@@ -28,7 +28,6 @@ from finestra.desk.actions import (
 )
 from finestra.desk.locks import LOCK_SECONDS, Locked, RequestLocks
 from finestra.desk.replies import ReplyTemplates, Tariff
-from finestra.desk.views import SIGNED_V4
 from finestra.domain.errors import Conflict, Forbidden, NotFound
 from finestra.domain.ids import new_id
 from finestra.domain.request import Interaction
@@ -145,9 +144,7 @@ def actions(seed: Seeder, clock: Clock, locks: RequestLocks) -> RequestActions:
             SnsSmsSender(clients.get("sns"), "BCNCITY"),
             SesEmailSender(clients.get("sesv2"), CITY_MAIL, None),
         ),
-        uploads=PresignedUploads(
-            clients.session.client("s3", config=SIGNED_V4), ATTACHMENTS_BUCKET, 600
-        ),
+        uploads=PresignedUploads(clients.get("s3"), ATTACHMENTS_BUCKET, 600),
         publisher=EventBridgePublisher(clients.get("events"), EVENT_BUS),
         templates=ReplyTemplates.load(CONFIG),
         tariff=Tariff.beside(CONFIG),

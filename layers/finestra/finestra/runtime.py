@@ -41,6 +41,8 @@ R = TypeVar("R", bound=BaseModel)
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
 )
+_SERVICE_CONFIG = {"s3": _BOTO_CONFIG.merge(Config(signature_version="s3v4"))}
+"""S3 signs with SigV4, so the presigned links it hands out work in every region."""
 
 
 def utc_now() -> datetime:
@@ -60,7 +62,8 @@ class Clients:
         """The client for ``service``."""
         with self._lock:
             if service not in self._built:
-                self._built[service] = self.session.client(service, config=_BOTO_CONFIG)  # type: ignore[call-overload]
+                config = _SERVICE_CONFIG.get(service, _BOTO_CONFIG)
+                self._built[service] = self.session.client(service, config=config)  # type: ignore[call-overload]
             return self._built[service]
 
 

@@ -103,7 +103,7 @@ class DeskApp(App):
             clock=self.clock,
             near_fraction=self.settings.near_fraction,
             files=S3AttachmentFiles(
-                self.clients.session,
+                self.clients,
                 self.settings.attachments_bucket,
                 expires_in=self.settings.download_expiry_seconds,
             ),

@@ -38,7 +38,7 @@ from finestra.desk.actions import (
 )
 from finestra.desk.locks import RequestLocks
 from finestra.desk.replies import ReplyTemplates, Tariff
-from finestra.desk.views import SIGNED_V4, require_reader
+from finestra.desk.views import require_reader
 from finestra.domain.errors import Conflict, ValidationFailed
 from finestra.domain.vocabulary import Language
 from finestra.http import JSON, current_request, current_staff, endpoint, parse_body
@@ -122,7 +122,7 @@ def request_actions(desk: DeskApp, obs: Observability) -> RequestActions:
         intake=desk.runtime.intake,
         messenger=DeskMessenger(sms, email),
         uploads=PresignedUploads(
-            clients.session.client("s3", config=SIGNED_V4),
+            clients.get("s3"),
             settings.attachments_bucket,
             settings.upload_expiry_seconds,
         ),

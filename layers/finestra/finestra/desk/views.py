@@ -27,7 +27,6 @@ from functools import cached_property
 from typing import Any, Final, Literal, Protocol, Self
 from urllib.parse import quote
 
-from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finestra.auth import Role, Staff
@@ -61,6 +60,7 @@ from finestra.domain.vocabulary import (
     Priority,
     RequestState,
 )
+from finestra.runtime import Clients
 from finestra.storage import keys
 from finestra.storage.citizens import CitizenStore
 from finestra.storage.requests import RequestStore
@@ -69,7 +69,6 @@ from finestra.workflow.tasks import geo_precision
 
 __all__ = [
     "ATTACHMENT_ROUTE",
-    "SIGNED_V4",
     "AttachmentDownload",
     "AttachmentFiles",
     "AttachmentView",
@@ -107,7 +106,6 @@ CITIZEN_ROUTE: Final = "/api/desk/v1/citizens/{citizen_id}"
 ATTACHMENT_ROUTE: Final = "/api/desk/v1/requests/{reference}/attachments/{attachment_id}"
 MAX_CHECKED_FILES: Final = 20
 """The most files of one request whose presence in the bucket a request detail checks."""
-SIGNED_V4: Final = Config(signature_version="s3v4")
 """Presigned URLs are signed with SigV4 in every region: S3 refuses SigV2 on new buckets."""
 
 _WORKLIST_CURSOR: Final = "worklist"
@@ -290,19 +288,20 @@ class AttachmentFiles(Protocol):
 class S3AttachmentFiles:
     """The attachments bucket: one ``HeadObject`` per file checked, presigned GETs.
 
-    The client is built on first use, with SigV4 so the links work in every region. A
-    missing key answers 404 only to a caller that may list the bucket (``s3:ListBucket``);
-    without it S3 says 403, which is not taken for "absent" and propagates.
+    The process's S3 client is taken on first use (SigV4, so the links work in every
+    region). A missing key answers 404 only to a caller that may list the bucket
+    (``s3:ListBucket``); without it S3 says 403, which is not taken for "absent" and
+    propagates.
     """
 
-    def __init__(self, session: Any, bucket: str, *, expires_in: int) -> None:
-        self._session = session
+    def __init__(self, clients: Clients, bucket: str, *, expires_in: int) -> None:
+        self._clients = clients
         self._bucket = bucket
         self._expires_in = expires_in
 
     @cached_property
     def _client(self) -> Any:
-        return self._session.client("s3", config=SIGNED_V4)
+        return self._clients.get("s3")
 
     @property
     def expires_in(self) -> int:

@@ -56,8 +56,12 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: test install uv lint validate bench run build build-FinestraLayer clean \
 	desktop desktop-test browser publish-desktop
 
+# pytest runs on $(PYTEST_WORKERS) processes (pytest-xdist), each test file whole on one
+# of them, so a file's module fixtures (a local city, say) start once.
+PYTEST_WORKERS ?= auto
+
 test: install lint validate desktop-test browser
-	$(PYTEST) --durations=20
+	$(PYTEST) --numprocesses $(PYTEST_WORKERS) --dist loadfile --durations=20
 
 install: uv $(SAM_STAMP) desktop
 	$(UV) sync --frozen

@@ -26,6 +26,8 @@ CFN_LINT := $(RUN) cfn-lint
 RUFF := $(RUN) ruff
 MYPY := $(RUN) mypy
 PYTEST := $(RUN) pytest
+BACKFILL_RUN ?= backfill
+BACKFILL_SEGMENTS ?= 8
 
 TEMPLATE := template.yaml
 REGION ?= eu-west-1
@@ -54,7 +56,7 @@ DESKTOP_SOURCES := $(shell find $(DESKTOP)/src $(DESKTOP)/public -type f 2>/dev/
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: test install uv lint validate bench run build build-FinestraLayer clean \
-	desktop desktop-test browser publish-desktop
+	desktop desktop-test browser publish-desktop stats-backfill
 
 # pytest runs on $(PYTEST_WORKERS) processes (pytest-xdist), each test file whole on one
 # of them, so a file's module fixtures (a local city, say) start once.
@@ -120,6 +122,12 @@ bench: install
 # of the template, the handlers in-process, and the queue, stream and schedule triggers.
 run: install
 	$(RUN) python -m finestra_local
+
+# One-off: count the requests stored before the statistics function into the report
+# counters (a parallel Scan, resumable under the same BACKFILL_RUN; see
+# layers/finestra/finestra/stats/backfill.py).
+stats-backfill: install
+	$(RUN) python -m finestra.stats.backfill --run "$(BACKFILL_RUN)" --segments $(BACKFILL_SEGMENTS)
 
 # Built in the source tree: the layer's ContentUri is the project root, and SAM would
 # otherwise copy both virtual environments into a scratch folder first.

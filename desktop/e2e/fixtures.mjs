@@ -46,6 +46,15 @@ export const STAFF = [
     districts: ['2', '6'],
     groups: ['lighting', 'paving'],
   },
+  {
+    username: 'coordinator.maintenance',
+    password: 'Finestra-Coordinator-2026!',
+    status: 'CONFIRMED',
+    user_id: 'u-coordinator-maintenance',
+    roles: ['agent'],
+    districts: ['*'],
+    groups: ['urban-maintenance'],
+  },
 ];
 
 /** A citizen id as the city makes them: `cit_` and a ULID (Crockford's base 32). */
@@ -192,6 +201,8 @@ function requestRecord({ group, theme, index, serial, now, citizens }) {
     neighbourhood: NEIGHBOURHOODS[index % NEIGHBOURHOODS.length],
     priority: PRIORITIES[index % PRIORITIES.length],
     group,
+    agent: index % 6 === 2 ? 'u-agent-eixample' : null,
+    flags: index % 7 === 3 ? ['citizen_replied'] : index % 9 === 5 ? ['possible_duplicate', 'sla_near'] : [],
     received_at: new Date(receivedAt).toISOString(),
     due_at: index % 11 === 10 ? null : new Date(dueAt).toISOString(),
     description,

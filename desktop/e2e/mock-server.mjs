@@ -10,6 +10,11 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { demoBytes, demoCity, POOL, STAFF, TEMPLATES, TRANSITIONS } from './fixtures.mjs';
+import { alarmsOf, bulkRoutes, inView, viewCounts } from './mock-bulk.mjs';
+import { coversTree, groupRoutes, mayReassign } from './mock-groups.mjs';
+import { createConversations } from './mock-conversations.mjs';
+import { createLinks } from './mock-links.mjs';
+import { searchRoutes } from './mock-search.mjs';
 import { challenge, signatureMatches, verifierOf } from './srp.mjs';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -274,6 +279,9 @@ function worklistItem(request, now) {
     sla: slaOf(request, now),
     received_at: request.received_at,
     summary: request.description.slice(0, 120),
+    agent: request.agent ?? null,
+    alarms: alarmsOf(request.flags),
+    joined_to: request.joined_to ?? null,
   };
 }
 
@@ -468,6 +476,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       duplicates,
       allowed_transitions: TRANSITIONS[request.state] ?? [],
       lock: lockView(request.reference, member),
+      links: links.view(request),
     };
   };
 
@@ -476,15 +485,16 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
   const worklist = (member, query) => {
     const now = Date.now();
     const group = query.get('group') || member.groups[0];
-    if (!member.groups.includes(group)) {
-      throw new HttpError(403, 'forbidden', 'not your group');
+    if (!coversTree(member, group)) {
+      throw new HttpError(403, 'forbidden', `the group ${group} is outside your groups and the groups below them`);
     }
     const matches = (request, withSla) =>
       request.group === group &&
       ['pending_validation', 'planned', 'in_resolution', 'pending_answer', 'externally_processed'].includes(request.state) &&
       ['state', 'theme', 'district', 'channel', 'priority'].every((field) => !query.get(field) || request[field] === query.get(field)) &&
       (!query.get('q') || request.reference.startsWith(query.get('q').toUpperCase())) &&
-      (!withSla || !query.get('sla') || slaOf(request, now) === query.get('sla'));
+      (!withSla || !query.get('sla') || slaOf(request, now) === query.get('sla')) &&
+      (!withSla || inView(request, query, member, slaOf(request, now), (field) => refused('invalid_request', 'is not one of the allowed values', field)));
     const open = city.requests
       .filter((request) => matches(request, true))
       .sort((a, b) => (a.due_at ?? '9999').localeCompare(b.due_at ?? '9999') || a.reference.localeCompare(b.reference));
@@ -499,7 +509,9 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 25)));
     const page = open.slice(offset, offset + limit);
     const next = offset + limit < open.length ? Buffer.from(String(offset + limit)).toString('base64url') : null;
-    return { items: page.map((request) => worklistItem(request, now)), next_cursor: next, counts };
+    const groupOpen = city.requests.filter((item) => item.group === group && !FINAL_STATES.includes(item.state) && (!query.get('district') || item.district === query.get('district')));
+    const views = viewCounts(groupOpen, member, (item) => slaOf(item, now));
+    return { items: page.map((request) => worklistItem(request, now)), next_cursor: next, counts, views };
   };
 
   const merges = new Map();
@@ -525,7 +537,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       throw refused('forbidden', 'this is outside your districts');
     }
   };
-  const coversGroup = (member, group) => hasRole(member, 'supervisor') || member.groups.includes(group.split('.')[0]) || member.groups.includes(group);
+  const coversGroup = (member, group) => hasRole(member, 'supervisor') || coversTree(member, group);
   const themeOf = (code) => city.themes.find((theme) => theme.code === code) ?? null;
   const logAccess = (member, citizenIds, route, reason) => {
     const at = new Date().toISOString();
@@ -1398,6 +1410,19 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     };
   };
 
+  const links = createLinks(city, {
+    requestOf,
+    actionable,
+    unlocked,
+    note,
+    detail,
+    contactOf: (request) =>
+      surviving(request.citizen_id ?? '')?.contacts?.find((point) => point.kind === (request.response_channel === 'sms' ? 'phone' : 'email'))?.value ?? null,
+    error: (status, code, message, field) => new HttpError(status, code, message, field ? [{ field, rule: message }] : undefined),
+  });
+
+  const conversations = createConversations(city, { requestOf, actionable, unlocked, error: (status, code, message, field) => new HttpError(status, code, message, field ? [{ field, rule: message }] : undefined) });
+
   const desk = (method, path, query, body, member, headers, origin) => {
     const route = (pattern) => pattern.exec(path);
     let found;
@@ -1407,6 +1432,26 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     }
     if (method === 'GET' && path === `${DESK}/worklist`) {
       return worklist(member, query);
+    }
+    const grouped = groupRoutes(method, path, query, member, (status, code, message, field) => new HttpError(status, code, message, field ? [{ field, rule: message }] : undefined));
+    if (grouped !== undefined) {
+      return grouped;
+    }
+    const searched = searchRoutes(method, path, query, member, { city, HttpError, Answer, coversTree, worklistItem, slaOf, requireReader: (who) => requireRole(who, 'agent', 'supervisor') });
+    if (searched !== undefined) {
+      return searched;
+    }
+    const bulk = bulkRoutes(method, path, body, member, { HttpError, readable, actionable, unlocked, note, summary, transitions: TRANSITIONS, mayReassign, requireActing: (who) => requireRole(who, 'agent', 'supervisor') });
+    if (bulk !== undefined) {
+      return bulk;
+    }
+    const talked = conversations.routes(method, path, query, body, member);
+    if (talked !== undefined) {
+      return talked;
+    }
+    const linked = links.routes(method, path, body, member, headers['idempotency-key'] ?? randomUUID());
+    if (linked !== undefined) {
+      return linked;
     }
     if (method === 'GET' && path === `${DESK}/citizens`) {
       return citizenSearch(member, query);
@@ -1479,6 +1524,9 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       }
       if (action === 'assignment') {
         required(body, ['group', 'reason']);
+        if (!mayReassign(member, request.group, body.group)) {
+          throw new HttpError(403, 'forbidden', `${body.group} is not a reassignment target of ${request.group}; only supervisors give requests elsewhere`);
+        }
         const before = request.group;
         request.group = body.group;
         note(request, { kind: 'assignment', actor: member.username, text: `group ${before}, agent ${request.agent ?? '-'} → group ${body.group}, agent ${body.agent ?? '-'}`, reason: body.reason });
@@ -1581,7 +1629,7 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
       if (url.pathname.startsWith('/api/')) {
         const member = caller(request.headers);
         let body = {};
-        if (request.method === 'POST') {
+        if (request.method === 'POST' || request.method === 'PUT') {
           try {
             body = raw ? JSON.parse(raw) : {};
           } catch {
@@ -1625,6 +1673,10 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     /** Make the staff member `username` hold the lock of `reference`, as if working on it. */
     holdLock: (reference, username, seconds = LOCK_SECONDS) => takeLock(staff.get(username), reference, seconds),
     city,
+    /** Every message the link routes sent: reference, channel, language, to, text. */
+    outbox: links.outbox,
+    /** The external body answers the request's open conversation through its link. */
+    replyAsBody: conversations.replyAsBody,
     close: () => new Promise((done) => server.close(() => done())),
   };
 }

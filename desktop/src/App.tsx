@@ -7,7 +7,7 @@ import { DeskApi } from './api/desk';
 import type { Me } from './api/types';
 import { LANGUAGES } from './api/types';
 import { CognitoSession } from './auth/session';
-import { hasRole, isAdministrator } from './auth/roles';
+import { hasRole, isAdministrator, worksRequests } from './auth/roles';
 import { AuthError } from './auth/tokens';
 import { ErrorNotice, Loading, ScreenTitle } from './components/common';
 import { type DesktopConfig, loadConfig } from './config';
@@ -15,6 +15,7 @@ import { type Desk, DeskProvider } from './desk';
 import { useI18n } from './i18n/context';
 import { Link, paths, type Route, useNavigation } from './router';
 import { AccessLog } from './screens/AccessLog';
+import { AdvancedSearch } from './screens/AdvancedSearch';
 import { Citizen } from './screens/Citizen';
 import { NewRequest } from './screens/NewRequest';
 import { Reports } from './screens/Reports';
@@ -65,6 +66,11 @@ function Banner({ me, onSignOut }: { readonly me: Me | null; readonly onSignOut:
           <Link to={paths.search()} aria-current={current('search')}>
             {t('nav.search')}
           </Link>
+          {worksRequests(me) && (
+            <Link to={paths.advancedSearch()} aria-current={current('advancedSearch')}>
+              {t('nav.advancedSearch')}
+            </Link>
+          )}
           {isAdministrator(me) && (
             <Link to={paths.accessLog()} aria-current={current('accessLog')}>
               {t('nav.accessLog')}
@@ -109,6 +115,8 @@ function Screen({ route }: { readonly route: Route }) {
       return <AccessLog />;
     case 'reports':
       return <Reports />;
+    case 'advancedSearch':
+      return <AdvancedSearch />;
     case 'missing':
       return (
         <>

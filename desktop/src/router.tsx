@@ -20,6 +20,7 @@ export type Route =
   | { readonly screen: 'newRequest' }
   | { readonly screen: 'accessLog' }
   | { readonly screen: 'reports' }
+  | { readonly screen: 'advancedSearch' }
   | { readonly screen: 'missing' };
 
 /** The path segment of the new-request form; no reference reads `new`. */
@@ -50,6 +51,9 @@ export function routeOf(pathname: string): Route {
   if (first === 'reports' && second === undefined) {
     return { screen: 'reports' };
   }
+  if (first === 'advanced-search' && second === undefined) {
+    return { screen: 'advancedSearch' };
+  }
   return { screen: 'missing' };
 }
 
@@ -66,6 +70,7 @@ export const paths = {
   search: (search = ''): string => `/search${search}`,
   accessLog: (search = ''): string => `/access-log${search}`,
   reports: (search = ''): string => `/reports${search}`,
+  advancedSearch: (search = ''): string => `/advanced-search${search}`,
 };
 
 interface Navigation {

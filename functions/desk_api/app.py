@@ -11,7 +11,17 @@ from chalice.app import Chalice, Response
 from pydantic import BaseModel, ConfigDict
 
 from finestra import observability
-from finestra.apps import desk_citizens, desk_reports, desk_requests
+from finestra.apps import (
+    desk_answers,
+    desk_bulk,
+    desk_citizens,
+    desk_conversations,
+    desk_groups,
+    desk_links,
+    desk_reports,
+    desk_requests,
+    desk_search,
+)
 from finestra.apps.desk import DeskApp
 from finestra.auth import Role, Staff
 from finestra.desk.access_log import AccessQuery
@@ -30,6 +40,12 @@ desk = Lazy(lambda: DeskApp(DeskSettings()))
 desk_requests.install_routes(app, obs, desk)
 desk_citizens.install_routes(app, obs, desk)
 desk_reports.install_routes(app, obs, desk)
+desk_groups.install_routes(app, obs, desk)
+desk_links.install_routes(app, obs, desk)
+desk_bulk.install_routes(app, obs, desk)
+desk_search.install_routes(app, obs, desk)
+desk_answers.install_routes(app, obs, desk)
+desk_conversations.install_routes(app, obs, desk)
 
 Q = TypeVar("Q", bound=BaseModel)
 

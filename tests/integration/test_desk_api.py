@@ -454,7 +454,7 @@ def test_the_worklist_of_a_group_outside_the_callers_is_forbidden(api: ModuleTyp
     status, body = call(api, with_query(scenario("worklist-agent"), group="lighting"))
 
     assert status == 403
-    assert body["message"] == "this group is not one of yours"
+    assert body["message"] == "the group lighting is outside your groups and the groups below them"
 
 
 def test_the_worklist_without_claims_is_unauthorised(api: ModuleType) -> None:

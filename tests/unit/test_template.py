@@ -69,8 +69,34 @@ HTTP_ROUTES = {
             ("GET", "/citizens/{citizen_id}/export"),
             ("POST", "/citizens/{citizen_id}/erasure"),
             ("GET", "/reports"),
+            ("GET", "/requests/search"),
+            ("GET", "/requests/export"),
+            ("GET", "/me/groups"),
+            ("GET", "/groups/{group}/targets"),
+            ("POST", "/requests/bulk/validate"),
+            ("POST", "/requests/bulk/reassign"),
+            ("POST", "/requests/{reference}/alarms/{alarm}/clear"),
+            ("POST", "/requests/{reference}/join"),
+            ("DELETE", "/requests/{reference}/join"),
+            ("POST", "/requests/{reference}/joined/answers"),
+            ("POST", "/requests/{reference}/split"),
+            ("POST", "/requests/{reference}/claim"),
+            ("GET", "/templates"),
+            ("PUT", "/requests/{reference}/draft"),
+            ("GET", "/requests/{reference}/draft"),
+            ("DELETE", "/requests/{reference}/draft"),
+            ("POST", "/requests/{reference}/conversations"),
+            ("GET", "/requests/{reference}/conversations"),
+            ("POST", "/requests/{reference}/conversations/{conversation_id}/messages"),
+            ("POST", "/requests/{reference}/conversations/{conversation_id}/read"),
+            ("GET", "/conversations/unread"),
+            ("POST", "/requests/{reference}/hand-over"),
         )
     ),
+    ("POST", "/api/external/v1/requests/{reference}/answer", "ExternalApiFunction"),
+    ("POST", "/api/external/v1/requests/{reference}/return", "ExternalApiFunction"),
+    ("GET", "/api/external/v1/replies/{token}", "ExternalApiFunction"),
+    ("POST", "/api/external/v1/replies/{token}", "ExternalApiFunction"),
 }
 
 
@@ -91,11 +117,18 @@ ON_FAILURE_QUEUES = {
     for event in function["Properties"].get("Events", {}).values()
     if "DestinationConfig" in event.get("Properties", {})
 }
+SCHEDULE_DEAD_LETTER_QUEUES = {
+    event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    for function in of_type("AWS::Serverless::Function").values()
+    for event in function["Properties"].get("Events", {}).values()
+    if "DeadLetterConfig" in event.get("Properties", {})
+}
 DEAD_LETTER_QUEUES = {
     queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
     for queue in QUEUES.values()
     if "RedrivePolicy" in queue["Properties"]
 } | ON_FAILURE_QUEUES
+DEAD_LETTER_QUEUES |= SCHEDULE_DEAD_LETTER_QUEUES
 SOURCE_QUEUES = sorted(set(QUEUES) - DEAD_LETTER_QUEUES)
 BUCKETS = sorted(of_type("AWS::S3::Bucket"))
 TOPICS = sorted(of_type("AWS::SNS::Topic"))
@@ -190,7 +223,9 @@ def test_given_the_template_then_it_declares_the_intake_and_workflow_functions()
     assert FUNCTIONS == [
         "CitizenApiFunction",
         "DeskApiFunction",
+        "DigestFunction",
         "EmailIntakeFunction",
+        "ExternalApiFunction",
         "SlaWatchFunction",
         "SmsIntakeFunction",
         "SocialWebhookFunction",
@@ -569,7 +604,10 @@ def test_given_the_finestra_table_when_create_kwargs_are_built_then_they_hold_fo
             {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
         ]
     assert set(indexes["GSI1"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
-    assert set(indexes["GSI2"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY
+    assert set(indexes["GSI2"]["Projection"]["NonKeyAttributes"]) == REQUEST_SUMMARY | {
+        "assigned_agent",
+        "flags",
+    }
     assert set(indexes["GSI3"]["Projection"]["NonKeyAttributes"]) == {
         "reference",
         "created_at",

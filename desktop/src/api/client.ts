@@ -134,6 +134,11 @@ export class ApiClient {
     return this.send<T>('POST', urlOf(this.options.baseUrl, path), body, headers);
   }
 
+  /** `PUT path` with a JSON body, answering the parsed JSON body. */
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.send<T>('PUT', urlOf(this.options.baseUrl, path), body);
+  }
+
   /**
    * `DELETE path?query`; with `keepalive` the request outlives the page, for a call made
    * as the user leaves (`pagehide`).

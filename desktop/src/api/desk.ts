@@ -1,16 +1,24 @@
 /** Every desk API route the desktop calls, typed. */
 
+import { ApiError } from './client';
 import type { ApiClient } from './client';
 import type {
   AccessPage,
   AccessQuery,
+  AlarmCleared,
   AttachmentLink,
   AttachmentOrder,
+  BulkResult,
   CitizenExport,
+  ClaimReceipt,
   CitizenMatch,
   CitizenView,
   ContactOrder,
+  Conversation,
+  ConversationOrder,
   Erasure,
+  FittingTemplate,
+  GroupTargets,
   Language,
   LoggedRequest,
   Me,
@@ -18,14 +26,20 @@ import type {
   Priority,
   ReplyPreview,
   ReplyTemplate,
+  ReplyDraft,
   Report,
   ReportQuery,
   RequestDetail,
+  RequestLinks,
   RequestLock,
+  RequestSearchFilter,
+  RequestSearchPage,
   RequestState,
   RequestSummary,
   SearchField,
   SentReply,
+  SplitPart,
+  StaffGroup,
   ThemeChoice,
   UploadGrant,
   Worklist,
@@ -49,9 +63,58 @@ export class DeskApi {
     return this.client.get<Me>(`${DESK}/me`);
   }
 
+  /** The caller's groups, each with the groups it acts for (itself first), named in `language`. */
+  async myGroups(language: Language): Promise<readonly StaffGroup[]> {
+    const page = await this.client.get<{ items: StaffGroup[] }>(`${DESK}/me/groups`, { lang: language });
+    return page.items;
+  }
+
+  /** The groups a request of `group` may be handed to, as the city configured them. */
+  reassignTargets(group: string, language: Language): Promise<GroupTargets> {
+    return this.client.get<GroupTargets>(`${DESK}/groups/${segment(group)}/targets`, { lang: language });
+  }
+
   /** One page of the worklist, soonest due first, with the SLA counts. */
   worklist(filter: WorklistFilter, cursor: string | null, limit: number): Promise<Worklist> {
     return this.client.get<Worklist>(`${DESK}/worklist`, { ...filter, cursor, limit });
+  }
+
+  /** Validate requests pending validation (at most 50), each reported on its own. */
+  bulkValidate(references: readonly string[], to: RequestState | null = null): Promise<BulkResult> {
+    return this.client.post<BulkResult>(`${DESK}/requests/bulk/validate`, to ? { references, to } : { references });
+  }
+
+  /** Give requests (at most 50) to a group, with the reason, each reported on its own. */
+  bulkReassign(references: readonly string[], group: string, reason: string): Promise<BulkResult> {
+    return this.client.post<BulkResult>(`${DESK}/requests/bulk/reassign`, { references, group, reason });
+  }
+
+  /** Clear one alarm of a request, with an optional note; the timeline records who did. */
+  clearAlarm(reference: string, alarm: string, note: string): Promise<AlarmCleared> {
+    return this.client.post<AlarmCleared>(
+      `${DESK}/requests/${segment(reference)}/alarms/${segment(alarm)}/clear`,
+      note.trim() ? { note: note.trim() } : {},
+    );
+  }
+
+  /** Join a request to the principal that survives it; joining again changes nothing. */
+  join(reference: string, into: string): Promise<RequestLinks> {
+    return this.client.post<RequestLinks>(`${DESK}/requests/${segment(reference)}/join`, { into });
+  }
+
+  /** Undo a request's join, before either request has ended. */
+  unjoin(reference: string): Promise<unknown> {
+    return this.client.delete(`${DESK}/requests/${segment(reference)}/join`);
+  }
+
+  /** Make linked requests of the problems one message raises; the same key splits once. */
+  split(reference: string, parts: readonly SplitPart[], idempotencyKey: string): Promise<RequestLinks> {
+    return this.client.post<RequestLinks>(`${DESK}/requests/${segment(reference)}/split`, { parts }, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  /** Open a claim against a closed or cancelled request; the same key claims once. */
+  claim(reference: string, text: string, idempotencyKey: string): Promise<ClaimReceipt> {
+    return this.client.post<ClaimReceipt>(`${DESK}/requests/${segment(reference)}/claim`, { text }, { 'Idempotency-Key': idempotencyKey });
   }
 
   /** A request with its timeline, back-office snapshots and duplicates. */
@@ -80,8 +143,9 @@ export class DeskApi {
   }
 
   /** Move a request to one of its allowed states. */
-  transition(reference: string, to: RequestState, reason: string): Promise<unknown> {
-    return this.client.post(`${DESK}/requests/${segment(reference)}/transitions`, { to, reason });
+  transition(reference: string, to: RequestState, reason: string, duplicateOf: string | null = null): Promise<unknown> {
+    const body = duplicateOf ? { to, reason, duplicate_of: duplicateOf } : { to, reason };
+    return this.client.post(`${DESK}/requests/${segment(reference)}/transitions`, body);
   }
 
   /** Hand a request to another responsible group (and optionally an agent). */
@@ -123,6 +187,69 @@ export class DeskApi {
       lang: language,
     });
     return page.items;
+  }
+
+  /** The templates that fit one request, the most specific first. */
+  async templatesFor(reference: string, language: Language): Promise<readonly FittingTemplate[]> {
+    const page = await this.client.get<{ items: FittingTemplate[] }>(`${DESK}/templates`, {
+      reference,
+      lang: language,
+    });
+    return page.items;
+  }
+
+  /** The caller's saved draft answer, or null when there is none. */
+  async draft(reference: string): Promise<ReplyDraft | null> {
+    try {
+      return await this.client.get<ReplyDraft>(`${DESK}/requests/${segment(reference)}/draft`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /** Save the caller's draft answer over the version they read (0 for a first one). */
+  saveDraft(
+    reference: string,
+    draft: { text: string; template: string | null; language: Language; version: number },
+  ): Promise<ReplyDraft> {
+    return this.client.put<ReplyDraft>(`${DESK}/requests/${segment(reference)}/draft`, draft);
+  }
+
+  /** Drop the caller's draft answer. */
+  dropDraft(reference: string): Promise<unknown> {
+    return this.client.delete(`${DESK}/requests/${segment(reference)}/draft`);
+  }
+
+  /** The request's conversations the caller may see. */
+  async conversations(reference: string): Promise<readonly Conversation[]> {
+    const page = await this.client.get<{ items: Conversation[] }>(
+      `${DESK}/requests/${segment(reference)}/conversations`,
+    );
+    return page.items;
+  }
+
+  /** Open a conversation with a group, an external body or the citizen. */
+  openConversation(reference: string, order: ConversationOrder): Promise<Conversation> {
+    return this.client.post<Conversation>(`${DESK}/requests/${segment(reference)}/conversations`, order);
+  }
+
+  /** One more message in a conversation. */
+  postConversationMessage(reference: string, id: string, text: string): Promise<Conversation> {
+    return this.client.post<Conversation>(
+      `${DESK}/requests/${segment(reference)}/conversations/${segment(id)}/messages`,
+      { text },
+    );
+  }
+
+  /** Open a conversation, lowering the caller's groups' unread marks. */
+  readConversation(reference: string, id: string): Promise<Conversation> {
+    return this.client.post<Conversation>(
+      `${DESK}/requests/${segment(reference)}/conversations/${segment(id)}/read`,
+      undefined,
+    );
   }
 
   /** Citizens matching one identifier. */
@@ -209,5 +336,15 @@ export class DeskApi {
   /** The same report as the CSV file a spreadsheet opens, names in `language`. */
   reportFile(query: ReportQuery, language: Language): Promise<Blob> {
     return this.client.file(`${DESK}/reports`, { ...query, format: 'csv', lang: language });
+  }
+
+  /** One page of the advanced search, in the caller's scope, with each request's point. */
+  searchRequests(filter: RequestSearchFilter, cursor: string | null, language: Language): Promise<RequestSearchPage> {
+    return this.client.get<RequestSearchPage>(`${DESK}/requests/search`, { ...filter, cursor, lang: language });
+  }
+
+  /** Every request the search finds, as a CSV or Excel file (capped and recorded by the API). */
+  exportRequests(filter: RequestSearchFilter, format: 'csv' | 'xlsx', language: Language): Promise<Blob> {
+    return this.client.file(`${DESK}/requests/export`, { ...filter, format, lang: language });
   }
 }

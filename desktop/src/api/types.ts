@@ -80,6 +80,12 @@ export interface WorklistItem {
   readonly sla: Sla;
   readonly received_at: string;
   readonly summary: string;
+  /** The staff user working it, if anyone. */
+  readonly agent?: string | null;
+  /** The principal it is joined to: it follows that request. */
+  readonly joined_to?: string | null;
+  /** The alarms it carries, in the vocabulary's order. */
+  readonly alarms?: readonly Alarm[];
 }
 
 export type SlaCounts = Readonly<Record<SlaState, number>>;
@@ -88,6 +94,8 @@ export interface Worklist {
   readonly items: readonly WorklistItem[];
   readonly next_cursor: string | null;
   readonly counts: SlaCounts;
+  /** How many open requests of the group each view shows, and each alarm carries. */
+  readonly views?: ViewCounts;
 }
 
 export interface WorklistFilter {
@@ -99,6 +107,8 @@ export interface WorklistFilter {
   readonly sla?: string;
   readonly priority?: string;
   readonly q?: string;
+  readonly view?: string;
+  readonly alarm?: string;
 }
 
 export interface Location {
@@ -187,6 +197,41 @@ export interface RequestDetail {
   readonly allowed_transitions: readonly RequestState[];
   /** Null when nobody is working the request. */
   readonly lock: RequestLock | null;
+  /** Its principal or joined requests, split parts and claims. */
+  readonly links?: RequestLinks | null;
+}
+
+/** A request linked to another, and where it stands (null when not found). */
+export interface LinkedRequest {
+  readonly reference: string;
+  readonly state: RequestState | null;
+}
+
+export interface RequestLinks {
+  readonly reference: string;
+  readonly joined_to: LinkedRequest | null;
+  readonly joined: readonly LinkedRequest[];
+  readonly split_from: LinkedRequest | null;
+  readonly parts: readonly LinkedRequest[];
+  readonly claim_of: LinkedRequest | null;
+  readonly claims: readonly LinkedRequest[];
+  readonly duplicate_of: LinkedRequest | null;
+}
+
+/** One problem of a citizen's message, to become a linked request of its own. */
+export interface SplitPart {
+  readonly theme: string;
+  readonly description: string;
+}
+
+/** The request a claim opened: the claimed reference with a suffix, and its alarm. */
+export interface ClaimReceipt {
+  readonly reference: string;
+  readonly claim_of: string;
+  readonly state: RequestState;
+  readonly group: string;
+  readonly due_at: string | null;
+  readonly flags: readonly string[];
 }
 
 export interface CitizenMatch {
@@ -410,4 +455,162 @@ export interface Report {
   readonly by: ReportDimension;
   readonly rows: readonly ReportRow[];
   readonly totals: ReportFigures;
+}
+
+/** A group as the group switcher and the reassign form list it. */
+export interface GroupEntry {
+  readonly code: string;
+  readonly name: string;
+  readonly parent: string | null;
+  /** How far below the caller's own group it sits; 0 for that group. */
+  readonly depth: number;
+}
+
+/** One of the caller's groups and every group it acts for, itself first. */
+export interface StaffGroup {
+  readonly code: string;
+  readonly name: string;
+  readonly acts_for: readonly GroupEntry[];
+}
+
+/** The groups a request of `group` may be handed to. */
+export interface GroupTargets {
+  readonly group: string;
+  readonly name: string;
+  readonly items: readonly GroupEntry[];
+}
+
+/** The alarms a request can carry, in the order the API lists them. */
+export const ALARMS = [
+  'citizen_replied',
+  'claimed',
+  'reassigned_back',
+  'sla_near',
+  'sla_breached',
+  'answer_pending',
+  'external_body_answered',
+  'low_confidence',
+  'possible_duplicate',
+  'possible_duplicate_citizen',
+  'acknowledgement_failed',
+  'workflow_failed',
+] as const;
+export type Alarm = (typeof ALARMS)[number];
+
+/** Alarms that stand while their cause does: staff cannot clear them. */
+export const STANDING_ALARMS: readonly Alarm[] = ['sla_near', 'sla_breached', 'workflow_failed'];
+
+/** The named views of a group's worklist, each a tab with its count. */
+export const WORKLIST_VIEWS = ['open', 'pending_validation', 'mine', 'about_to_breach', 'breached', 'urgent'] as const;
+export type WorklistView = (typeof WORKLIST_VIEWS)[number];
+
+export type ViewCounts = Readonly<Record<WorklistView, number>> & {
+  readonly alarms: Readonly<Partial<Record<Alarm, number>>>;
+};
+
+/** What became of one request of a bulk action. */
+export interface BulkOutcome {
+  readonly reference: string;
+  readonly ok: boolean;
+  readonly request: RequestSummary | null;
+  readonly error: { readonly code: string; readonly message: string; readonly field: string | null } | null;
+}
+
+export interface BulkResult {
+  readonly done: number;
+  readonly failed: number;
+  readonly items: readonly BulkOutcome[];
+}
+
+export interface AlarmCleared {
+  readonly reference: string;
+  readonly alarm: Alarm;
+  readonly alarms: readonly Alarm[];
+  readonly interaction_id: string;
+  readonly at: string;
+  readonly version: number;
+}
+
+/** A reply template offered for one request, with what it is written for. */
+export interface FittingTemplate extends ReplyTemplate {
+  readonly scope: readonly ('theme' | 'group' | 'type')[];
+}
+
+/** The caller's saved draft answer to a request. */
+export interface ReplyDraft {
+  readonly reference: string;
+  readonly text: string;
+  readonly template: string | null;
+  readonly language: Language;
+  readonly version: number;
+  readonly saved_at: string;
+  readonly expires_at: string;
+}
+
+export type ConversationWith = 'group' | 'external' | 'citizen';
+
+/** One message of a conversation on a request. */
+export interface ConversationMessage {
+  readonly id: string;
+  readonly at: string;
+  readonly author: string;
+  readonly author_name: string | null;
+  readonly group: string | null;
+  readonly text: string | null;
+  readonly incoming: boolean;
+}
+
+/** A conversation on a request, with the caller's groups' unread mark. */
+export interface Conversation {
+  readonly id: string;
+  readonly reference: string;
+  readonly with: ConversationWith;
+  readonly groups: readonly string[];
+  readonly body_code: string | null;
+  readonly body_name: string | null;
+  readonly opened_at: string;
+  readonly opened_by: string;
+  readonly last_at: string;
+  readonly unread: boolean;
+  readonly unread_groups: readonly string[];
+  readonly messages: readonly ConversationMessage[];
+}
+
+/** What opens a conversation: the other side and the first message. */
+export interface ConversationOrder {
+  readonly with: ConversationWith;
+  readonly group?: string;
+  readonly body_code?: string;
+  readonly text: string;
+}
+
+/** The advanced search's filters, as its form holds them ('' is "any"). */
+export interface RequestSearchFilter {
+  readonly theme: string;
+  /** A state, `open`, `final` or `any`. */
+  readonly state: string;
+  readonly received_from: string;
+  readonly received_to: string;
+  readonly sla: '' | SlaState;
+  readonly flag: string;
+  readonly district: string;
+  readonly neighbourhood: string;
+  readonly address: string;
+  /** A citizen id, picked through the citizen search: never a phone or an email. */
+  readonly applicant: string;
+  readonly group: string;
+}
+
+/** A search result: a worklist row, its flags and its point on the map (null without one). */
+export interface RequestSearchItem extends WorklistItem {
+  readonly flags: readonly string[];
+  readonly point: { readonly lat: number; readonly lon: number } | null;
+  readonly updated_at: string;
+}
+
+/** A page of search results, the index the API read, and the next page's cursor. */
+export interface RequestSearchPage {
+  readonly items: readonly RequestSearchItem[];
+  readonly next_cursor: string | null;
+  readonly access_path: 'applicant' | 'group' | 'due';
 }

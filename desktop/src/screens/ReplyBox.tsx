@@ -2,10 +2,11 @@
 
 import { useEffect, useState } from 'react';
 
-import type { Language, ReplyPreview, ReplyTemplate, SentReply } from '../api/types';
+import type { FittingTemplate, Language, ReplyDraft, ReplyPreview, SentReply } from '../api/types';
 import { LANGUAGES } from '../api/types';
 import { useAction } from '../components/action';
 import { ErrorNotice } from '../components/common';
+import { useDraft } from '../components/useDraft';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
 import { useLockGuard } from './LockBanner';
@@ -39,19 +40,19 @@ function usePreview(text: string, channel: string): { preview: ReplyPreview | nu
   return answer.text === text ? { preview: answer.preview, counting: false } : { preview: null, counting: true };
 }
 
-function useTemplates(language: Language): readonly ReplyTemplate[] {
+function useTemplates(reference: string, language: Language): readonly FittingTemplate[] {
   const { api } = useDesk();
-  const [templates, setTemplates] = useState<readonly ReplyTemplate[]>([]);
+  const [templates, setTemplates] = useState<readonly FittingTemplate[]>([]);
   useEffect(() => {
     let live = true;
-    api.replyTemplates(language).then(
+    api.templatesFor(reference, language).then(
       (found) => live && setTemplates(found),
       () => live && setTemplates([]),
     );
     return () => {
       live = false;
     };
-  }, [api, language]);
+  }, [api, reference, language]);
   return templates;
 }
 
@@ -62,7 +63,12 @@ export function ReplyBox({ request, onDone }: ActionProps) {
   const [language, setLanguage] = useState<Language>(request.language);
   const [template, setTemplate] = useState<string>('');
   const [text, setText] = useState('');
-  const templates = useTemplates(language);
+  const templates = useTemplates(request.reference, language);
+  const draft = useDraft(request.reference, { text, template: template || null, language }, (saved: ReplyDraft) => {
+    setText(saved.text);
+    setTemplate(saved.template ?? '');
+    setLanguage(saved.language);
+  });
   const channel = request.response_channel;
   const { preview, counting } = usePreview(text, channel);
   const action = useAction();
@@ -97,6 +103,7 @@ export function ReplyBox({ request, onDone }: ActionProps) {
       .then((ok) => {
         const sent = result.sent;
         if (ok && sent) {
+          draft.sent();
           setText('');
           setTemplate('');
           onDone(
@@ -180,6 +187,12 @@ export function ReplyBox({ request, onDone }: ActionProps) {
         )}
       </output>
       {preview?.encoding === 'UCS-2' && <p className="hint">{t('reply.ucsHint')}</p>}
+      <p className="hint draft-status" role="status" data-draft={draft.status}>
+        {draft.status === 'saving' && t('reply.draftSaving')}
+        {draft.status === 'saved' && draft.savedAt && t('reply.draftSaved', { time: i18n.time(draft.savedAt) })}
+        {draft.status === 'restored' && t('reply.draftRestored')}
+        {draft.status === 'conflict' && t('reply.draftConflict')}
+      </p>
       <button type="submit" disabled={action.busy || lock.disabled} aria-describedby={lock.describedBy}>
         {action.busy ? t('action.working') : t('reply.send')}
       </button>

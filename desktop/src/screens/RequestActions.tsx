@@ -11,6 +11,7 @@ import { coversGroup } from '../auth/roles';
 import { groupName } from '../city';
 import { useAction } from '../components/action';
 import { ErrorNotice, FailedNotice } from '../components/common';
+import { useLoad } from '../components/load';
 import { byArea, themeLabel, useThemes } from '../components/themes';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
@@ -79,6 +80,7 @@ export function TransitionForm({ request, allowed, onDone }: ActionProps & { rea
   const { t, word } = useI18n();
   const [to, setTo] = useState<RequestState | ''>(allowed[0] ?? '');
   const [reason, setReason] = useState('');
+  const [survivor, setSurvivor] = useState('');
   const action = useAction();
   if (allowed.length === 0) {
     return (
@@ -93,10 +95,13 @@ export function TransitionForm({ request, allowed, onDone }: ActionProps & { rea
     target &&
     reason.trim() &&
     void action
-      .run(() => api.transition(request.reference, target, reason.trim()).then(() => undefined))
+      .run(() =>
+        api.transition(request.reference, target, reason.trim(), target === 'cancelled' ? survivor.trim().toUpperCase() || null : null).then(() => undefined),
+      )
       .then((ok) => {
         if (ok) {
           setReason('');
+          setSurvivor('');
           onDone(t('action.transition.done', { state: word('state', target) }));
         }
       });
@@ -119,16 +124,32 @@ export function TransitionForm({ request, allowed, onDone }: ActionProps & { rea
           ))}
         </select>
       </div>
+      {target === 'cancelled' && (
+        <div className="field">
+          <label htmlFor="transition-duplicate">{t('action.transition.duplicateOf')}</label>
+          <input
+            id="transition-duplicate"
+            value={survivor}
+            onChange={(event) => setSurvivor(event.target.value)}
+            aria-describedby="transition-duplicate-hint"
+            pattern="[A-Za-z]{2,5}-\d{4}-\d{6}(-R\d+)?"
+          />
+          <p id="transition-duplicate-hint" className="hint">
+            {t('action.transition.duplicateHint')}
+          </p>
+        </div>
+      )}
       <Reason id="transition-reason" value={reason} onChange={setReason} />
     </ActionForm>
   );
 }
 
 export function AssignForm({ request, onDone }: ActionProps) {
-  const { api, me } = useDesk();
+  const { api } = useDesk();
   const i18n = useI18n();
   const { t } = i18n;
-  const [group, setGroup] = useState(request.group);
+  const [group, setGroup] = useState('');
+  const targets = useLoad(() => api.reassignTargets(request.group, i18n.language), [api, request.group, i18n.language]);
   const [agent, setAgent] = useState('');
   const [reason, setReason] = useState('');
   const action = useAction();
@@ -154,21 +175,16 @@ export function AssignForm({ request, onDone }: ActionProps) {
     >
       <div className="field">
         <label htmlFor="assign-group">{t('action.assign.group')}</label>
-        <input
-          id="assign-group"
-          list="assign-groups"
-          value={group}
-          onChange={(event) => setGroup(event.target.value)}
-          autoComplete="off"
-          required
-        />
-        <datalist id="assign-groups">
-          {me.groups.map((code) => (
-            <option key={code} value={code}>
-              {groupName(code, i18n.language)}
-            </option>
-          ))}
-        </datalist>
+        <select id="assign-group" value={group} onChange={(event) => setGroup(event.target.value)} required>
+          <option value="">{t('groups.chooseTarget')}</option>
+          {targets.state.status === 'ready' &&
+            targets.state.data.items.map((target) => (
+              <option key={target.code} value={target.code}>
+                {target.name}
+              </option>
+            ))}
+        </select>
+        {targets.state.status === 'failed' && <FailedNotice message={t('groups.targetsFailed')} onRetry={targets.reload} />}
       </div>
       <div className="field">
         <label htmlFor="assign-agent">{t('action.assign.agent')}</label>

@@ -2,12 +2,15 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
-import type { Duplicate, Location, RequestDetail as Detail, TimelineEntry } from '../api/types';
+import type { Duplicate, Location, RequestDetail as Detail, RequestRecord, TimelineEntry } from '../api/types';
 import { FINAL_STATES } from '../api/types';
 import { worksRequests } from '../auth/roles';
 import { districtName, groupName } from '../city';
 import { ErrorNotice, Facts, Loading, PriorityTag, ScreenTitle, SlaBadge, When } from '../components/common';
+import { Conversations } from '../components/Conversations';
+import { JoinButton, Links } from '../components/Links';
 import { useLoad } from '../components/load';
+import { RequestAlarms } from '../components/RequestAlarms';
 import { Snapshots } from '../components/Snapshots';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
@@ -58,7 +61,13 @@ function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
   );
 }
 
-function Duplicates({ items }: { readonly items: readonly Duplicate[] }) {
+function Duplicates({
+  items,
+  joining = null,
+}: {
+  readonly items: readonly Duplicate[];
+  readonly joining?: { readonly request: RequestRecord; readonly onDone: (announcement: string) => void } | null;
+}) {
   const { t, word, distance } = useI18n();
   if (items.length === 0) {
     return <p className="empty">{t('duplicates.empty')}</p>;
@@ -72,6 +81,7 @@ function Duplicates({ items }: { readonly items: readonly Duplicate[] }) {
           <th scope="col">{t('column.state')}</th>
           <th scope="col">{t('column.distance')}</th>
           <th scope="col">{t('column.received')}</th>
+          {joining && <th scope="col">{t('detail.actions')}</th>}
         </tr>
       </thead>
       <tbody>
@@ -87,6 +97,11 @@ function Duplicates({ items }: { readonly items: readonly Duplicate[] }) {
             <td>
               <When iso={item.received_at} />
             </td>
+            {joining && (
+              <td>
+                {!FINAL_STATES.includes(item.state) && <JoinButton request={joining.request} into={item.reference} onDone={joining.onDone} />}
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
@@ -284,8 +299,13 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
             </section>
             <section aria-labelledby="duplicates-title">
               <h2 id="duplicates-title">{t('detail.duplicates')}</h2>
-              <Duplicates items={state.data.duplicates} />
+              <Duplicates
+                items={state.data.duplicates}
+                joining={acting && !FINAL_STATES.includes(state.data.request.state) && !state.data.links?.joined_to ? { request: state.data.request, onDone: done } : null}
+              />
             </section>
+            <Links request={state.data.request} links={state.data.links} acting={acting} onDone={done} />
+            <Conversations key={`conversations-${state.data.request.reference}`} request={state.data.request} />
             <section aria-labelledby="location-title">
               <h2 id="location-title">{t('detail.location')}</h2>
               <Place location={state.data.request.location} />
@@ -294,6 +314,7 @@ export function RequestDetail({ reference }: { readonly reference: string }) {
           <LockGuardProvider value={guard}>
             <section className="request-actions" aria-labelledby="actions-title">
               <h2 id="actions-title">{t('detail.actions')}</h2>
+              <RequestAlarms request={state.data.request} onDone={done} />
               <ReplyBox key={`reply-${state.data.request.reference}`} request={state.data.request} onDone={done} />
               <TransitionForm
                 key={`transition-${state.data.request.state}`}

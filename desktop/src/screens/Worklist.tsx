@@ -4,16 +4,22 @@ import { type SyntheticEvent, type RefObject, useCallback, useEffect, useMemo, u
 
 import type {
   SlaCounts,
+  ViewCounts,
   Worklist as WorklistPage,
   WorklistFilter,
   WorklistItem,
+  WorklistView,
 } from '../api/types';
-import { CHANNELS, PRIORITIES, REQUEST_STATES, SLA_STATES } from '../api/types';
+import { CHANNELS, PRIORITIES, REQUEST_STATES, SLA_STATES, WORKLIST_VIEWS } from '../api/types';
 import { worksRequests } from '../auth/roles';
 import { DISTRICTS, districtName, groupName } from '../city';
+import { BulkActions } from '../components/BulkActions';
 import { ErrorNotice, Loading, PriorityTag, ScreenTitle, SlaBadge, When } from '../components/common';
+import { GroupSwitcher } from '../components/GroupSwitcher';
+import { rememberedGroup } from '../components/groupChoice';
 import { Shortcuts } from '../components/Shortcuts';
 import { themeLabel, useThemes } from '../components/themes';
+import { AlarmBadges, AlarmFilter, ViewTabs } from '../components/WorklistViews';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
 import { Link, paths, useNavigation } from '../router';
@@ -211,18 +217,30 @@ function Rows({
   active,
   onFocusRow,
   links,
+  selection,
 }: {
   readonly items: readonly WorklistItem[];
   readonly now: Date;
   readonly active: number;
   readonly onFocusRow: (index: number) => void;
   readonly links: RefObject<Array<HTMLAnchorElement | null>>;
+  readonly selection: Selection | null;
 }) {
   const { t, word } = useI18n();
   return (
     <tbody>
       {items.map((item, index) => (
         <tr key={item.reference} className={index === active ? 'row-active' : undefined}>
+          {selection && (
+            <td className="select-cell">
+              <input
+                type="checkbox"
+                aria-label={t('bulk.select', { reference: item.reference })}
+                checked={selection.chosen.has(item.reference)}
+                onChange={() => selection.toggle(item.reference)}
+              />
+            </td>
+          )}
           <th scope="row">
             <Link
               to={paths.request(item.reference)}
@@ -238,6 +256,8 @@ function Rows({
           <td>
             <span className="theme-name">{item.theme_name}</span>
             <span className="summary">{item.summary}</span>
+            <AlarmBadges alarms={item.alarms} />
+            {item.joined_to && <span className="tag tag-joined">{t('links.joinedBadge', { reference: item.joined_to })}</span>}
           </td>
           <td>{word('channel', item.channel)}</td>
           <td>{districtName(item.district) ?? t('district.none')}</td>
@@ -254,6 +274,15 @@ function Rows({
   );
 }
 
+interface Selection {
+  readonly chosen: ReadonlySet<string>;
+  readonly toggle: (reference: string) => void;
+}
+
+function viewOf(filter: WorklistFilter): WorklistView {
+  return WORKLIST_VIEWS.find((view) => view === filter.view) ?? 'open';
+}
+
 export function Worklist() {
   const { api, me } = useDesk();
   const i18n = useI18n();
@@ -262,11 +291,12 @@ export function Worklist() {
   const query = search.toString();
   const filter = useMemo(() => {
     const asked = filterFrom(new URLSearchParams(query));
-    const first = me.groups[0];
+    const first = rememberedGroup(window.sessionStorage, me.user_id) ?? me.groups[0];
     return asked.group || first === undefined ? asked : { ...asked, group: first };
-  }, [query, me.groups]);
+  }, [query, me.groups, me.user_id]);
   const [page, setPage] = useState<Page | null>(null);
-  const [counts, setCounts] = useState<{ counts: SlaCounts; at: Date } | null>(null);
+  const [counts, setCounts] = useState<{ counts: SlaCounts; views: ViewCounts | null; at: Date } | null>(null);
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set());
   const [error, setError] = useState<unknown>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const [round, setRound] = useState(0);
@@ -278,7 +308,7 @@ export function Worklist() {
   const filterKey = searchOf(filter);
 
   const apply = (answer: WorklistPage) => {
-    setCounts({ counts: answer.counts, at: new Date() });
+    setCounts({ counts: answer.counts, views: answer.views ?? null, at: new Date() });
     setNow(new Date());
   };
 
@@ -291,6 +321,7 @@ export function Worklist() {
         }
         setError(null);
         setPage({ items: answer.items, cursor: answer.next_cursor });
+        setChosen((before) => new Set(answer.items.map((item) => item.reference).filter((ref) => before.has(ref))));
         setActive(0);
         apply(answer);
       },
@@ -388,22 +419,29 @@ export function Worklist() {
   }, [helpOpen, move, items, active, navigate]);
 
   const group = filter.group ?? '';
+  const view = viewOf(filter);
+  const bulk = view === 'pending_validation' && worksRequests(me);
+  const selection: Selection | null = bulk
+    ? {
+        chosen,
+        toggle: (reference) =>
+          setChosen((before) => {
+            const next = new Set(before);
+            if (!next.delete(reference)) {
+              next.add(reference);
+            }
+            return next;
+          }),
+      }
+    : null;
+  const everyChosen = items.length > 0 && items.every((item) => chosen.has(item.reference));
   return (
     <div className="worklist">
       <div className="screen-head">
         <ScreenTitle>{t('worklist.title')}</ScreenTitle>
         <div className="screen-tools">
           {me.groups.length > 0 && (
-            <div className="field field-compact">
-              <label htmlFor="group">{t('worklist.group')}</label>
-              <select id="group" value={group} onChange={(event) => change('group', event.target.value)}>
-                {me.groups.map((code) => (
-                  <option key={code} value={code}>
-                    {groupName(code, i18n.language)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <GroupSwitcher value={group} onChange={(code) => change('group', code)} />
           )}
           {worksRequests(me) && (
             <Link className="button-like" to={paths.newRequest()}>
@@ -428,6 +466,12 @@ export function Worklist() {
           {t('worklist.noGroups')}
         </p>
       )}
+      <ViewTabs
+        counts={counts?.views ?? null}
+        selected={view}
+        onSelect={(next) => change('view', next === 'open' ? '' : next)}
+      />
+      <AlarmFilter value={filter.alarm ?? ''} counts={counts?.views ?? null} onChange={(alarm) => change('alarm', alarm)} />
       {counts && (
         <Counts counts={counts.counts} at={counts.at} selected={filter.sla ?? ''} onSelect={(sla) => change('sla', sla)} />
       )}
@@ -445,6 +489,13 @@ export function Worklist() {
       )}
       {error !== null && <ErrorNotice error={error} onRetry={() => setRound((n) => n + 1)} />}
       {page === null && error === null && <Loading />}
+      {page !== null && bulk && (
+        <BulkActions
+          group={group}
+          selected={items.map((item) => item.reference).filter((reference) => chosen.has(reference))}
+          onDone={() => setRound((n) => n + 1)}
+        />
+      )}
       {page !== null && (
         <section aria-labelledby="results-title" className="results">
           <h2 id="results-title" className="results-count" aria-live="polite">
@@ -459,6 +510,17 @@ export function Worklist() {
               </caption>
               <thead>
                 <tr>
+                  {selection && (
+                    <th scope="col" className="select-cell">
+                      <span className="visually-hidden">{t('column.select')}</span>
+                      <input
+                        type="checkbox"
+                        aria-label={t('bulk.selectAll')}
+                        checked={everyChosen}
+                        onChange={() => setChosen(everyChosen ? new Set() : new Set(items.map((item) => item.reference)))}
+                      />
+                    </th>
+                  )}
                   <th scope="col">{t('column.reference')}</th>
                   <th scope="col">{t('column.theme')}</th>
                   <th scope="col">{t('column.channel')}</th>
@@ -468,7 +530,7 @@ export function Worklist() {
                   <th scope="col">{t('column.sla')}</th>
                 </tr>
               </thead>
-              <Rows items={items} now={now} active={active} onFocusRow={setActive} links={links} />
+              <Rows items={items} now={now} active={active} onFocusRow={setActive} links={links} selection={selection} />
             </table>
           )}
           {page.cursor && (

@@ -2,7 +2,7 @@
 
 import type { WorklistFilter } from '../api/types';
 
-export const FILTER_FIELDS = ['group', 'state', 'theme', 'district', 'channel', 'sla', 'priority', 'q'] as const;
+export const FILTER_FIELDS = ['group', 'view', 'alarm', 'state', 'theme', 'district', 'channel', 'sla', 'priority', 'q'] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];
 
 /** The filter the address bar's query names; unknown parameters are ignored. */

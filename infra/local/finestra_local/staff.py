@@ -87,6 +87,14 @@ DEMO_STAFF: Final[tuple[DemoStaff, ...]] = (
         ("triage", "information"),
     ),
     DemoStaff(
+        "coordinator.maintenance",
+        "Maintenance-Coordinator-2026",
+        "Coordinadora de manteniment urbà",
+        (Role.AGENT,),
+        (EVERY_DISTRICT,),
+        ("urban-maintenance",),
+    ),
+    DemoStaff(
         "supervisor",
         "Supervisor-2026!",
         "Supervisora de l'Eixample i Gràcia",

@@ -11,17 +11,32 @@ Roles are the user's Cognito groups. Scope is two custom attributes of the user:
 ``custom:groups`` (the responsible groups the user works in, comma-separated). The app
 checks role and scope on every route, so a route wrongly left open at the gateway
 still refuses.
+
+A group acts on the requests of itself and of every group below it in the catalogue's
+tree: an area coordinator's group covers each group of the area, the city root covers
+all. :class:`Staff` is built from the claims alone, so the tree is walked by
+:func:`covers_group` and :func:`require_group`, which take the catalogue.
 """
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from finestra.domain.errors import Forbidden, Unauthorised
+from finestra.domain.errors import Forbidden, NotFound, Unauthorised
 
-__all__ = ["EVERY_DISTRICT", "Role", "Staff", "claims_of", "staff_from_claims", "staff_from_event"]
+__all__ = [
+    "EVERY_DISTRICT",
+    "GroupTree",
+    "Role",
+    "Staff",
+    "claims_of",
+    "covers_group",
+    "require_group",
+    "staff_from_claims",
+    "staff_from_event",
+]
 
 EVERY_DISTRICT: Final = "*"
 
@@ -82,6 +97,54 @@ class Staff(BaseModel):
         if group is None or self.has(Role.SUPERVISOR):
             return True
         return group.split(".", 1)[0] in self.groups or group in self.groups
+
+
+class GroupTree(Protocol):
+    """The catalogue, as scope checks see it: each group's line up to the root."""
+
+    def lineage(self, code: str) -> tuple[str, ...]:
+        """The group and every group above it; :class:`NotFound` for an unknown code."""
+        ...
+
+
+def covers_group(tree: GroupTree, staff: Staff, group: str | None) -> bool:
+    """Tell whether a request owned by ``group`` is in the caller's groups, by the tree.
+
+    Parameters
+    ----------
+    tree
+        The catalogue (its groups, branches included).
+    staff
+        The caller.
+    group
+        The request's responsible group, or ``None`` for one not routed yet.
+
+    Returns
+    -------
+    bool
+        Whether the group, or any group above it, is one of the caller's; always for a
+        request with no group and for supervisors and administrators. A group the
+        catalogue does not know is judged by :meth:`Staff.covers_group` alone.
+    """
+    if group is None or staff.has(Role.SUPERVISOR):
+        return True
+    try:
+        line = tree.lineage(group)
+    except NotFound:
+        return staff.covers_group(group)
+    return not staff.groups.isdisjoint(line)
+
+
+def require_group(tree: GroupTree, staff: Staff, group: str | None) -> None:
+    """Refuse, naming the group, unless :func:`covers_group` allows it.
+
+    Raises
+    ------
+    Forbidden
+        When ``group`` is outside the caller's groups and the groups below them.
+    """
+    if not covers_group(tree, staff, group):
+        raise Forbidden(f"the group {group} is outside your groups and the groups below them")
 
 
 def _listed(value: Any) -> frozenset[str]:

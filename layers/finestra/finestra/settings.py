@@ -1,10 +1,13 @@
 """Settings read from the environment once, validated, and passed down from there."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLA_NEAR_FRACTION: Final = 0.9
+"""The share of its SLA a request has spent when it is about to breach (desk and watch)."""
 
 
 class FunctionSettings(BaseSettings):
@@ -83,7 +86,9 @@ class DeskSettings(FunctionSettings):
     sms_backend: Literal["end_user_messaging", "sns"]
     sms_origination: str = ""
     event_bus: str | None = None
-    near_fraction: float = Field(default=0.9, gt=0, lt=1, description="share of the SLA spent")
+    near_fraction: float = Field(
+        default=SLA_NEAR_FRACTION, gt=0, lt=1, description="share of the SLA spent"
+    )
     page_size: int = Field(default=50, ge=1, le=200)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_expiry_seconds: int = Field(default=600, ge=60, le=3600)
@@ -93,9 +98,25 @@ class DeskSettings(FunctionSettings):
     lock_seconds: int = Field(
         default=600, ge=60, le=3600, description="how long a request stays locked unrenewed"
     )
+    external_bodies_secret: str | None = Field(
+        default=None, description="secret with the reply-link key and the bodies' key digests"
+    )
+    public_api_url: str | None = Field(
+        default=None, description="the public API's base address, for external reply links"
+    )
 
 
 class SlaWatchSettings(FunctionSettings):
     """The scheduled SLA watch."""
 
-    near_fraction: float = Field(default=0.9, gt=0, lt=1, description="share of the SLA spent")
+    near_fraction: float = Field(
+        default=SLA_NEAR_FRACTION, gt=0, lt=1, description="share of the SLA spent"
+    )
+
+
+class ExternalApiSettings(FunctionSettings):
+    """The external bodies' callback API and reply pages."""
+
+    external_bodies_secret: str = Field(
+        min_length=1, description="secret with the reply-link key and the bodies' key digests"
+    )

@@ -36,12 +36,14 @@ from finestra.desk.actions import (
     ThemeOrder,
     TransitionOrder,
 )
+from finestra.desk.links import LinkService
 from finestra.desk.locks import RequestLocks
 from finestra.desk.replies import ReplyTemplates, Tariff
 from finestra.desk.views import require_reader
 from finestra.domain.errors import Conflict, ValidationFailed
 from finestra.domain.vocabulary import Language
 from finestra.http import JSON, current_request, current_staff, endpoint, parse_body
+from finestra.intake.message import IntakeResult
 from finestra.observability import Observability
 from finestra.runtime import Lazy
 
@@ -115,7 +117,7 @@ def request_actions(desk: DeskApp, obs: Observability) -> RequestActions:
         obs.logger.warning("Event not published", detail_type=detail_type)
         obs.count("DeskEventsNotPublished")
 
-    return RequestActions(
+    actions = RequestActions(
         requests=desk.requests,
         citizens=desk.citizens,
         catalogue=desk.catalogue,
@@ -136,6 +138,23 @@ def request_actions(desk: DeskApp, obs: Observability) -> RequestActions:
         locks=RequestLocks(
             desk.table, desk.clock, duration=timedelta(seconds=settings.lock_seconds)
         ),
+    )
+    actions.follow_with(link_service(desk, actions))
+    return actions
+
+
+def link_service(desk: DeskApp, actions: RequestActions) -> LinkService:
+    """Joins, splits and claims, answering applicants through ``actions``."""
+    return LinkService(
+        actions=actions,
+        requests=desk.requests,
+        citizens=desk.citizens,
+        catalogue=desk.catalogue,
+        submit=desk.runtime.idempotent(
+            desk.runtime.intake.submit, IntakeResult, key="provider_message_id", payload="text"
+        ),
+        idempotent=desk.runtime.idempotent,
+        clock=desk.clock,
     )
 
 

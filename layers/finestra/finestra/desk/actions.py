@@ -26,7 +26,8 @@ from typing import Annotated, Any, Final, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from finestra.adapters.events import EventNotPublished
-from finestra.auth import Role, Staff
+from finestra.auth import Role, Staff, covers_group
+from finestra.desk.answers import Drafts
 from finestra.desk.locks import Lock, LockView, RequestLocks
 from finestra.desk.replies import (
     ReplyChannel,
@@ -38,6 +39,7 @@ from finestra.desk.replies import (
     filled,
 )
 from finestra.desk.replies import preview as reply_preview
+from finestra.domain.alarms import REASSIGNED_BACK
 from finestra.domain.catalogue import Catalogue, Group, Theme
 from finestra.domain.citizen import ContactPoint, Name
 from finestra.domain.contacts import DocumentId, Email, Phone
@@ -52,7 +54,7 @@ from finestra.domain.geo import encode
 from finestra.domain.ids import new_id
 from finestra.domain.process import PATHS, TRANSITIONS, allowed_targets, check_transition
 from finestra.domain.request import REFERENCE, Attachment, Interaction, Location, Request, Text
-from finestra.domain.routing import route
+from finestra.domain.routing import point_of, route
 from finestra.domain.vocabulary import (
     FINAL_STATES,
     ConsentPurpose,
@@ -138,6 +140,18 @@ class Messenger(Protocol):
         ...
 
 
+class Followers(Protocol):
+    """What follows a request's move: its joined requests, a duplicate's notice."""
+
+    def before_move(self, request: Request) -> None:
+        """Refuse a move the request's links forbid (a joined request follows its principal)."""
+        ...
+
+    def after_move(self, staff: Staff, moved: Request, interaction: Interaction) -> None:
+        """Carry the move on to the requests linked to ``moved``."""
+        ...
+
+
 class PresignedUpload(BaseModel):
     """Where and how the browser uploads a file: a form POST the bucket checks."""
 
@@ -164,6 +178,9 @@ class TransitionOrder(Order):
 
     to: RequestState
     reason: Reason | None = None
+    duplicate_of: Annotated[str, Field(pattern=REFERENCE.pattern)] | None = Field(
+        default=None, description="when cancelling as a duplicate, the request that survives"
+    )
 
 
 class AssignmentOrder(Order):
@@ -329,6 +346,15 @@ def states_of(process: Process) -> frozenset[RequestState]:
     )
 
 
+def returned_to(request: Request, group: str) -> bool:
+    """Whether giving ``request`` to ``group`` hands it back to a group that held it before.
+
+    A group held the request before when a reassignment took it from that group; the
+    alarm ``reassigned_back`` is raised when it returns there.
+    """
+    return group != request.responsible_group and group in request.former_groups
+
+
 def _higher(a: Priority, b: Priority) -> Priority:
     return max(a, b, key=_PRIORITY_ORDER.index)
 
@@ -357,9 +383,11 @@ class RequestActions:
         upload_max_bytes: int,
         on_unpublished: Callable[[str], None] = lambda _detail_type: None,
         locks: RequestLocks | None = None,
+        drafts: Drafts | None = None,
     ) -> None:
         self._requests = requests
         self._locks = locks or RequestLocks(requests.table, clock)
+        self._drafts = drafts or Drafts(requests.table, clock)
         self._citizens = citizens
         self._catalogue = catalogue
         self._messenger = messenger
@@ -370,6 +398,7 @@ class RequestActions:
         self._clock = clock
         self._upload_max_bytes = upload_max_bytes
         self._on_unpublished = on_unpublished
+        self._followers: Followers | None = None
         self._send_once = idempotent(
             self._send_reply,
             ReplyReceipt,
@@ -379,6 +408,10 @@ class RequestActions:
         self._submit_once = idempotent(
             intake.submit, IntakeResult, key="provider_message_id", payload="text"
         )
+
+    def follow_with(self, followers: Followers) -> None:
+        """Let ``followers`` check and carry on every move (see :mod:`finestra.desk.links`)."""
+        self._followers = followers
 
     # ------------------------------------------------------------------ states
 
@@ -404,6 +437,9 @@ class RequestActions:
             When another staff member holds the request's lock.
         """
         request = self._actionable(staff, reference)
+        if self._followers is not None:
+            self._followers.before_move(request)
+        survivor = self._survivor(staff, request, order)
         theme = self._theme_of(request)
         here, there = request.state, order.to
         if theme is not None:
@@ -425,10 +461,31 @@ class RequestActions:
             to_state=there,
         )
         with self._locks.guarding(request.reference, staff.user_id) as guard:
-            self._requests.change_state(request, interaction, new_state=there, alongside=guard)
-        moved = self._changed(request, interaction, state=there)
+            self._requests.change_state(
+                request, interaction, new_state=there, alongside=guard, duplicate_of=survivor
+            )
+        moved = self._changed(
+            request, interaction, state=there, duplicate_of=survivor or request.duplicate_of
+        )
         self._publish("request.state_changed", moved, from_state=here.value)
+        if self._followers is not None:
+            self._followers.after_move(staff, moved, interaction)
         return self.summary(moved)
+
+    def _survivor(self, staff: Staff, request: Request, order: TransitionOrder) -> str | None:
+        """The surviving request a cancellation as duplicate names, checked; or ``None``."""
+        if order.duplicate_of is None:
+            return None
+        if order.to is not RequestState.CANCELLED:
+            raise ValidationFailed("is given only when cancelling", field="duplicate_of")
+        if order.duplicate_of == request.reference:
+            raise ValidationFailed("cannot be the request itself", field="duplicate_of")
+        try:
+            return self._actionable(staff, order.duplicate_of).reference
+        except NotFound:
+            raise ValidationFailed("names no request", field="duplicate_of") from None
+        except Forbidden:
+            raise Forbidden("the surviving request is outside your groups") from None
 
     # ------------------------------------------------------------------ who and how soon
 
@@ -440,7 +497,9 @@ class RequestActions:
         ValidationFailed
             When the group is not a group of the catalogue (nor a branch of one).
         Forbidden
-            When an agent gives a request to a group outside their own.
+            When an agent gives a request to a group that is neither a configured
+            target of its group nor under their own groups (supervisors may; the
+            history says so).
         Conflict
             When the request has ended, or changed since it was read.
         Locked
@@ -448,19 +507,31 @@ class RequestActions:
         """
         request = self._open(self._actionable(staff, reference))
         group = self._group(order.group)
-        if not staff.has(Role.SUPERVISOR) and not staff.covers_group(group.code):
-            raise Forbidden("only supervisors give requests to groups outside their own")
+        unconfigured = self._unconfigured(staff, request.responsible_group, group.code)
         before = f"group {request.responsible_group}, agent {request.assigned_agent or '-'}"
         after = f"group {group.code}, agent {order.agent or '-'}"
+        if unconfigured:
+            after += " (outside the configured targets)"
         interaction = self._entry(
             staff, InteractionKind.ASSIGNMENT, reason=order.reason, text=f"{before} → {after}"
         )
+        back = returned_to(request, group.code)
         with self._locks.guarding(request.reference, staff.user_id) as guard:
             self._requests.reassign(
-                request, interaction, group=group.code, agent=order.agent, alongside=guard
+                request,
+                interaction,
+                group=group.code,
+                agent=order.agent,
+                alongside=guard,
+                flag=REASSIGNED_BACK.value if back else None,
             )
         moved = self._changed(
-            request, interaction, responsible_group=group.code, assigned_agent=order.agent
+            request,
+            interaction,
+            responsible_group=group.code,
+            assigned_agent=order.agent,
+            former_groups=request.former_groups | {request.responsible_group},
+            flags=request.flags | {REASSIGNED_BACK.value} if back else request.flags,
         )
         self._publish("request.reassigned", moved, previous_group=request.responsible_group)
         return self.summary(moved)
@@ -519,6 +590,7 @@ class RequestActions:
             received_at=request.created_at,
             text=request.description,
             request_type=kind,
+            point=point_of(place),
         )
         priority = _higher(request.priority, routing.priority)
         text = (
@@ -788,6 +860,7 @@ class RequestActions:
             text=shown.text,
         )
         self._requests.record_reply(request, interaction, answered=ANSWERED_FLAGS)
+        self._drafts.drop(command.staff_id, request.reference)
         return ReplyReceipt(
             interaction_id=interaction.id,
             channel=channel,
@@ -864,9 +937,27 @@ class RequestActions:
         staff.require(*ACTING_ROLES)
         request = self._request(reference)
         staff.require_district(request.location.district_code if request.location else None)
-        if not staff.covers_group(request.responsible_group):
+        if not covers_group(self._catalogue, staff, request.responsible_group):
             raise Forbidden("this request is outside your groups")
         return request
+
+    def _unconfigured(self, staff: Staff, current: str, target: str) -> bool:
+        """Whether handing a request from ``current`` to ``target`` leaves the configured
+        targets, which only a supervisor may do; a target under the caller's own groups
+        is always theirs to give."""
+        try:
+            if self._catalogue.may_reassign(current, target):
+                return False
+        except NotFound:
+            pass
+        if not staff.groups.isdisjoint(self._catalogue.lineage(target)):
+            return False
+        if staff.has(Role.SUPERVISOR):
+            return True
+        raise Forbidden(
+            f"{target} is not a reassignment target of {current}; "
+            "only supervisors give requests elsewhere"
+        )
 
     @staticmethod
     def _open(request: Request) -> Request:

@@ -7,7 +7,8 @@ Who may read what
 -----------------
 Agents, supervisors and administrators read the desk; campaign managers do not see case
 work. A request is in a staff member's scope when its responsible group is one of theirs
-(:meth:`finestra.auth.Staff.covers_group`) and its district one of theirs (a request not
+or one below them in the catalogue's tree (:func:`finestra.auth.covers_group`) and its
+district one of theirs (a request not
 yet placed is everyone's). A citizen is in scope when the citizen lives in one of the
 staff member's districts (whole-city staff see every citizen), or has a request in one
 of their groups; administrators see every citizen, for the city's data-protection
@@ -29,10 +30,13 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from finestra.auth import Role, Staff
+from finestra.auth import GroupTree, Role, Staff, covers_group, require_group
 from finestra.desk import Cursors
 from finestra.desk.access_log import AccessLog, AccessReason
+from finestra.desk.links import LinksView, linked_references, links_view
 from finestra.desk.locks import LockView, RequestLocks
+from finestra.desk.worklist_views import ViewCounts, WorklistView, view_filters
+from finestra.domain.alarms import Alarm, alarms_of
 from finestra.domain.catalogue import Catalogue, Theme
 from finestra.domain.citizen import AreaCode, Citizen, ContactPoint
 from finestra.domain.errors import (
@@ -63,6 +67,7 @@ from finestra.domain.vocabulary import (
 from finestra.runtime import Clients
 from finestra.storage import keys
 from finestra.storage.citizens import CitizenStore
+from finestra.storage.links import LinkStore
 from finestra.storage.requests import RequestStore
 from finestra.storage.table import Item, Table
 from finestra.workflow.tasks import geo_precision
@@ -123,7 +128,7 @@ _MISSING_OBJECT: Final = frozenset({"404", "NoSuchKey", "NotFound"})
 _HEAD_THREADS: Final = 8
 _SNAPSHOT_CELL: Final = 7
 _BATCH: Final = 100
-_ITEM_VIEW: Final = ("reference", "description", "location")
+_ITEM_VIEW: Final = ("reference", "description", "location", "joined_to")
 _TIMELINE_KINDS: Final[Mapping[str, TimelineKind]] = {
     "inbound_message": "inbound",
     "outbound_message": "outbound",
@@ -156,19 +161,27 @@ def require_reader(staff: Staff) -> None:
     staff.require(Role.AGENT, Role.SUPERVISOR)
 
 
-def require_request_scope(staff: Staff, request: Request) -> None:
-    """Refuse unless ``request``'s group and district are the caller's."""
-    if not staff.covers_group(request.responsible_group):
+def require_request_scope(staff: Staff, request: Request, tree: GroupTree | None = None) -> None:
+    """Refuse unless ``request``'s group and district are the caller's (by ``tree``)."""
+    group = request.responsible_group
+    if not (covers_group(tree, staff, group) if tree else staff.covers_group(group)):
         raise Forbidden("this request belongs to a group that is not yours")
     staff.require_district(_district(request))
 
 
-def citizen_in_scope(staff: Staff, citizen: Citizen, request_groups: Iterable[str]) -> bool:
+def citizen_in_scope(
+    staff: Staff,
+    citizen: Citizen,
+    request_groups: Iterable[str],
+    tree: GroupTree | None = None,
+) -> bool:
     """Whether ``staff`` may see ``citizen`` (see the module's scope rule)."""
     if Role.ADMINISTRATOR in staff.roles or staff.whole_city:
         return True
     if citizen.district_code is not None and citizen.district_code in staff.districts:
         return True
+    if tree is not None:
+        return any(covers_group(tree, staff, group) for group in request_groups)
     return any(staff.covers_group(group) for group in request_groups)
 
 
@@ -185,6 +198,8 @@ class WorklistQuery(BaseModel):
     sla: SlaFilter | None = None
     priority: Priority | None = None
     q: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,24}$")
+    view: WorklistView = WorklistView.OPEN
+    alarm: Alarm | None = None
     cursor: str | None = Field(default=None, max_length=8192)
     limit: int | None = Field(default=None, ge=1, le=200)
     lang: Language = Language.CA
@@ -206,6 +221,11 @@ class WorklistItem(BaseModel):
     sla: SlaState
     received_at: datetime
     summary: str
+    agent: str | None = Field(default=None, description="the staff user working it")
+    alarms: list[Alarm] = Field(default_factory=list, description="the alarms it carries")
+    joined_to: str | None = Field(
+        default=None, description="the principal it is joined to; it follows that request"
+    )
 
 
 class SlaCounts(BaseModel):
@@ -227,6 +247,9 @@ class WorklistPage(BaseModel):
     items: list[WorklistItem]
     next_cursor: str | None
     counts: SlaCounts
+    views: ViewCounts = Field(
+        default_factory=ViewCounts, description="the count of every view of the group"
+    )
 
 
 class LocationView(BaseModel):
@@ -399,6 +422,9 @@ class RequestDetail(BaseModel):
     lock: LockView | None = Field(
         default=None, description="who is working the request now; null when nobody is"
     )
+    links: LinksView | None = Field(
+        default=None, description="its principal, joined requests, parts and claims"
+    )
 
 
 class CitizenSearch(BaseModel):
@@ -522,18 +548,22 @@ class Worklist:
     state and the state itself once final (:func:`keys.queue_stage`). One group is read
     as one key range per (queue, shard): the group's own queue and its district or
     neighbourhood branches in the caller's districts, every shard. The ranges' pages
-    are merged by due time, and the cursor keeps where each range stopped.
+    are merged by due time, and the cursor keeps where each range stopped. A view
+    (:class:`~finestra.desk.worklist_views.WorklistView`) sets the filters it stands
+    for; an alarm filters on the request's flags.
 
     Read cost of a page: one ``Query`` per range (half a read unit at least, eventually
     consistent, more once a range's items pass 4 KB); then one ``BatchGetItem`` of the
     page's requests for the description and neighbourhood the index does not hold (each
     item rounded up to 4 KB: half a unit each). The first page adds two reads per range
-    for the counts: a ``Query`` of the open key range due before the horizon (now plus
-    the longest SLA's share still to spend once at risk), whose items are judged one by
-    one, and ``Select=COUNT`` of the range after it, all on time. Later pages carry the
-    counts in the cursor. An open state, theme, district, channel, priority and
-    reference prefix are ``FilterExpression`` s: the items they drop are read and paid
-    for all the same. The SLA filter is a key range, narrowed exactly in code for
+    for the counts (:meth:`counts`): a ``Query`` of the open key range due before the
+    horizon (now plus the longest SLA's share still to spend once at risk) and one of
+    the range after it, every page of each. Every open request of the range is read
+    once, half a unit per 4 KB of index items, and counted in code for the SLA counts,
+    every view and every alarm. Later pages carry the counts in the cursor. An open
+    state, theme, district, channel, priority, agent (``mine``), alarm and reference
+    prefix are ``FilterExpression`` s: the items they drop are read and paid for all
+    the same. The SLA filter is a key range, narrowed exactly in code for
     ``at_risk`` and ``on_time``. A group whose queues would take more than
     :data:`MAX_QUEUE_READS` ranges (a whole city's neighbourhood branches) is refused
     until a district narrows it.
@@ -563,6 +593,7 @@ class Worklist:
     def page(self, staff: Staff, query: WorklistQuery) -> WorklistPage:
         """One page of the worklist ``query`` asks for; the filters are checked first."""
         require_reader(staff)
+        query = _narrowed(query)
         group = self._group(staff, query)
         self._check_filters(staff, query)
         queues = self.queues(staff, group, query.district)
@@ -580,15 +611,11 @@ class Worklist:
             else self._clock().astimezone(UTC).replace(microsecond=0)
         )
         place = _place_filter(staff, query.district)
-        counts = (
-            SlaCounts.model_validate(position["counts"])
-            if position
-            else self.counts(queues, place, as_of)
-        )
+        counts, views = _carried(position) if position else self.counts(staff, queues, place, as_of)
         ranges = self._ranges(queues, stage, query.sla, as_of, position)
         limit = query.limit or self._page_size
-        items = self._merged(ranges, _page_filter(place, query), query.sla, as_of, limit)
-        views = self._views(items, as_of, query.lang)
+        filters = _joined(_page_filter(place, query), _view_filter(staff, query))
+        items = self._merged(ranges, filters, query.sla, as_of, limit)
         next_cursor = None
         if any(r.position is not None for r in ranges):
             next_cursor = self._cursors.seal(
@@ -597,10 +624,16 @@ class Worklist:
                     "query": fingerprint,
                     "as_of": as_of.isoformat(),
                     "counts": counts.model_dump(),
+                    "views": views.model_dump(),
                     "positions": [r.position for r in ranges],
                 },
             )
-        return WorklistPage(items=views, next_cursor=next_cursor, counts=counts)
+        return WorklistPage(
+            items=self._views(items, as_of, query.lang),
+            next_cursor=next_cursor,
+            counts=counts,
+            views=views,
+        )
 
     def queues(self, staff: Staff, group: str, district: str | None) -> list[str]:
         """The group's queue and those of its branches in the caller's (or one) district."""
@@ -613,20 +646,28 @@ class Worklist:
                 found.append(branch.code)
         return found
 
-    def counts(self, queues: Sequence[str], place: _Filters, as_of: datetime) -> SlaCounts:
-        """How many open requests of ``queues`` are on time, at risk and breached."""
-        counts = SlaCounts()
-        horizon = _key_time(as_of + self._horizon)
-        filters = _joined(place, _Filters("attribute_exists(sla_due_at)", {}, {}))
+    def counts(
+        self, staff: Staff, queues: Sequence[str], place: _Filters, as_of: datetime
+    ) -> tuple[SlaCounts, ViewCounts]:
+        """How the open requests of ``queues`` stand against their SLA, and each view's count.
+
+        Two ``Query`` s per (queue, shard), every page: the open key range due before the
+        horizon and the range after it, so each open request in the caller's districts is
+        read once and counted in code (a view's FilterExpression count would read the
+        same items again for each view).
+        """
+        counts, views = SlaCounts(), ViewCounts()
         stage = keys.OPEN_STAGE
-        end = f"{stage}#{horizon}#{_KEY_END}"
+        end = f"{stage}#{_key_time(as_of + self._horizon)}#{_KEY_END}"
         for queue in queues:
             for shard in range(self._shards):
                 pk = f"QUEUE#{queue}#{shard}"
-                for item in self._all(pk, f"{stage}#", end, filters):
-                    counts.add(self._sla_of(item, as_of))
-                counts.on_time += self._count(pk, end, f"{stage}#{_KEY_END}", filters)
-        return counts
+                for low, high in ((f"{stage}#", end), (end, f"{stage}#{_KEY_END}")):
+                    for item in self._all(pk, low, high, place):
+                        state = self._sla_of(item, as_of)
+                        counts.add(state)
+                        views.add(item, state, staff.user_id)
+        return counts, views
 
     def _group(self, staff: Staff, query: WorklistQuery) -> str:
         group = query.group or min(staff.groups, default=None)
@@ -636,8 +677,7 @@ class Worklist:
             self._catalogue.group(group)
         except NotFound:
             raise ValidationFailed("is not a responsible group", field="group") from None
-        if not staff.covers_group(group):
-            raise Forbidden("this group is not one of yours")
+        require_group(self._catalogue, staff, group)
         if "." in group:
             staff.require_district(self._branch_district(group))
         return group
@@ -667,7 +707,7 @@ class Worklist:
             raise MalformedInput("belongs to a worklist with other filters", field="cursor")
         try:
             datetime.fromisoformat(str(position["as_of"]))
-            SlaCounts.model_validate(position["counts"])
+            _carried(position)
             if not isinstance(position["positions"], list):
                 raise TypeError
         except (KeyError, TypeError, ValueError):
@@ -773,15 +813,6 @@ class Worklist:
             _time(item["created_at"]), _optional_time(item.get("sla_due_at")), as_of, self._near
         )
 
-    def _count(self, pk: str, low: str, high: str, filters: _Filters) -> int:
-        return self._table.count(
-            "GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high",
-            {":pk": pk, ":low": low, ":high": high, **filters.values},
-            index="GSI2",
-            filter_expression=filters.expression,
-            names=filters.names or None,
-        )
-
     def _all(self, pk: str, low: str, high: str, filters: _Filters) -> list[Item]:
         found: list[Item] = []
         start: dict[str, Any] | None = None
@@ -843,7 +874,7 @@ class DeskViews:
         request = self._requests.get(reference)
         if request is None:
             raise NotFound("no request has this reference")
-        require_request_scope(staff, request)
+        require_request_scope(staff, request, self._catalogue)
         return request
 
     def request_detail(
@@ -872,7 +903,13 @@ class DeskViews:
             duplicates=self._duplicates(request, theme),
             allowed_transitions=[state for state in RequestState if state in allowed],
             lock=self._locks.view(request.reference, staff.user_id),
+            links=self._links(request),
         )
+
+    def _links(self, request: Request) -> LinksView:
+        references = linked_references(request)
+        found = LinkStore(self._requests).linked(references) if references else {}
+        return links_view(request, found)
 
     def attachment(self, staff: Staff, reference: str, file_id: str) -> AttachmentDownload:
         """A short-lived link to one file of a request, for a caller who may read the request.
@@ -938,7 +975,7 @@ class DeskViews:
         hits: list[CitizenHit] = []
         for citizen in found.values():
             requests = self._citizen_requests(citizen.id)
-            if not citizen_in_scope(staff, citizen, _groups(requests)):
+            if not citizen_in_scope(staff, citizen, _groups(requests), self._catalogue):
                 continue
             hits.append(
                 CitizenHit(
@@ -969,7 +1006,7 @@ class DeskViews:
         if citizen is None:
             raise NotFound("no citizen has this id")
         requests = self._citizen_requests(citizen.id)
-        if not citizen_in_scope(staff, citizen, _groups(requests)):
+        if not citizen_in_scope(staff, citizen, _groups(requests), self._catalogue):
             raise Forbidden("this citizen is outside your districts and groups")
         return citizen, requests
 
@@ -1194,6 +1231,9 @@ def worklist_item(
         sla=sla_state(created, due, now, near_fraction),
         received_at=created,
         summary=str(extra.get("description") or "")[:SUMMARY_LENGTH],
+        agent=item.get("assigned_agent"),
+        alarms=alarms_of(item.get("flags")),
+        joined_to=item.get("joined_to") or extra.get("joined_to"),
     )
 
 
@@ -1293,6 +1333,8 @@ def _request_item(request: Request) -> dict[str, Any]:
         "responsible_group": request.responsible_group,
         "sla_due_at": request.sla_due_at.isoformat() if request.sla_due_at else None,
         "created_at": request.created_at.isoformat(),
+        "assigned_agent": request.assigned_agent,
+        "flags": request.flags,
     }
 
 
@@ -1443,6 +1485,35 @@ def _page_filter(place: _Filters, query: WorklistQuery) -> _Filters:
     if query.sla is not None:
         parts.append(_Filters("attribute_exists(sla_due_at)", {}, {}))
     return _joined(*parts)
+
+
+def _narrowed(query: WorklistQuery) -> WorklistQuery:
+    """``query`` with its view's filters set; a filter the view contradicts is refused."""
+    fixed = view_filters(query.view)
+    for name, value in fixed.items():
+        given = getattr(query, name)
+        if given is not None and given != value:
+            raise ValidationFailed(f"contradicts the view {query.view.value}", field=name)
+    return query.model_copy(update=dict(fixed)) if fixed else query
+
+
+def _view_filter(staff: Staff, query: WorklistQuery) -> _Filters:
+    """The filters a page adds for the view ``mine`` and for an alarm."""
+    parts: list[_Filters] = []
+    if query.view is WorklistView.MINE:
+        agent = {":agent": staff.user_id}
+        parts.append(_Filters("#agent = :agent", {"#agent": "assigned_agent"}, agent))
+    if query.alarm is not None:
+        alarm = {":alarm": query.alarm.value}
+        parts.append(_Filters("contains(#flags, :alarm)", {"#flags": "flags"}, alarm))
+    return _joined(*parts)
+
+
+def _carried(position: Mapping[str, Any]) -> tuple[SlaCounts, ViewCounts]:
+    """The counts a cursor carries from the list's first page."""
+    return SlaCounts.model_validate(position["counts"]), ViewCounts.model_validate(
+        position["views"]
+    )
 
 
 def _joined(*parts: _Filters) -> _Filters:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from finestra.domain.areas import MapArea
 from finestra.domain.errors import NotFound, ValidationFailed
 from finestra.domain.vocabulary import Language, Process, RequestType, ResponseChannel, RouteBy
 
@@ -34,6 +35,15 @@ class Area(BaseModel):
     names: Names
 
 
+class AreaRoute(BaseModel):
+    """One map area a theme routes by, and the group that works the theme's requests there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    area: str
+    group: str
+
+
 class Theme(BaseModel):
     """A leaf of the theme tree (area → element → detail) and how the city handles it."""
 
@@ -57,12 +67,29 @@ class Theme(BaseModel):
     keywords: dict[Language, tuple[str, ...]]
     duplicate_radius_m: int | None = Field(gt=0, description="None: no search for duplicates")
     duplicate_window_days: int | None = Field(gt=0)
+    polygons: tuple[AreaRoute, ...] = Field(
+        default=(), description="the map areas a theme routed by polygon sends to their groups"
+    )
+    fallback_group: str | None = Field(
+        default=None, description="who works a request its rule cannot place; None: the group"
+    )
 
     @model_validator(mode="after")
     def _external_body_named(self) -> "Theme":
         if (self.process is Process.EXTERNAL_BODY) != (self.external_body is not None):
             raise ValueError("an external_body theme names its body, and only such a theme")
         return self
+
+    @model_validator(mode="after")
+    def _polygons_routed(self) -> "Theme":
+        if (self.route_by is RouteBy.POLYGON) != bool(self.polygons):
+            raise ValueError("a theme routed by polygon names its areas, and only such a theme")
+        return self
+
+    @property
+    def fallback(self) -> str:
+        """The group that works a request the theme's rule cannot place."""
+        return self.fallback_group or self.responsible_group
 
 
 class Group(BaseModel):
@@ -73,6 +100,9 @@ class Group(BaseModel):
     code: str
     names: Names
     parent: str | None
+    reassign_to: tuple[str, ...] = Field(
+        default=(), description="the groups a request may be handed to from this group"
+    )
 
 
 class BackOfficeSystem(BaseModel):
@@ -144,6 +174,7 @@ class Catalogue(BaseModel):
     systems: tuple[BackOfficeSystem, ...]
     districts: tuple[District, ...]
     neighbourhoods: tuple[Neighbourhood, ...]
+    map_areas: tuple[MapArea, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> "Catalogue":
@@ -166,6 +197,43 @@ class Catalogue(BaseModel):
                 raise ValueError(f"neighbourhood {neighbourhood.code} is in no known district")
         if len({t.code for t in self.themes}) != len(self.themes):
             raise ValueError("theme codes repeat")
+        return self
+
+    @model_validator(mode="after")
+    def _one_tree(self) -> "Catalogue":
+        parents = {g.code: g.parent for g in self.groups}
+        for code, first in parents.items():
+            seen, parent = {code}, first
+            while parent is not None:
+                if parent in seen:
+                    raise ValueError(f"group {code} is its own ancestor")
+                seen.add(parent)
+                parent = parents.get(parent)
+        return self
+
+    @model_validator(mode="after")
+    def _targets_known(self) -> "Catalogue":
+        groups = {g.code for g in self.groups}
+        for group in self.groups:
+            if not set(group.reassign_to) <= groups:
+                raise ValueError(f"group {group.code} names an unknown reassignment target")
+            if group.code in group.reassign_to:
+                raise ValueError(f"group {group.code} names itself as a reassignment target")
+        return self
+
+    @model_validator(mode="after")
+    def _areas_known(self) -> "Catalogue":
+        areas = {a.code for a in self.map_areas}
+        groups = {g.code for g in self.groups}
+        if len(areas) != len(self.map_areas):
+            raise ValueError("map area codes repeat")
+        for theme in self.themes:
+            if not {route.area for route in theme.polygons} <= areas:
+                raise ValueError(f"theme {theme.code} names an unknown map area")
+            if not {route.group for route in theme.polygons} <= groups:
+                raise ValueError(f"theme {theme.code} sends a map area to an unknown group")
+            if theme.fallback_group is not None and theme.fallback_group not in groups:
+                raise ValueError(f"theme {theme.code} names an unknown fallback group")
         return self
 
     @model_validator(mode="after")
@@ -289,6 +357,91 @@ class Catalogue(BaseModel):
             waiting.extend(reversed(self._children.get(below, ())))
         return tuple(found)
 
+    def lineage(self, code: str) -> tuple[str, ...]:
+        """Name a group and every group above it, up to the city root.
+
+        Parameters
+        ----------
+        code
+            The group's code, a branch included.
+
+        Returns
+        -------
+        tuple[str, ...]
+            The group's code first, then its parent's, and so on; the root's last.
+
+        Raises
+        ------
+        NotFound
+            When no group has the code.
+        """
+        line = [self.group(code).code]
+        while (parent := self._groups[line[-1]].parent) is not None:
+            line.append(parent)
+        return tuple(line)
+
+    def reassign_targets(self, code: str) -> tuple[Group, ...]:
+        """List the groups a request may be handed to from a group.
+
+        Parameters
+        ----------
+        code
+            The request's current group, a branch included.
+
+        Returns
+        -------
+        tuple[Group, ...]
+            For a group of ``groups.json``: its own branches, then its ``reassign_to``.
+            For a branch: its group, the group's other branches, then the group's
+            ``reassign_to``. Never the group itself; each once, in that order.
+
+        Raises
+        ------
+        NotFound
+            When no group has the code.
+        """
+        group = self.group(code)
+        configured = {g.code: g for g in self.groups}
+        base = configured.get(code) or configured[str(group.parent)]
+        found = [] if base.code == code else [base.code]
+        found += [c for c in self._children.get(base.code, ()) if c not in configured]
+        found += base.reassign_to
+        return tuple(self._groups[c] for c in dict.fromkeys(found) if c != code)
+
+    def may_reassign(self, current: str, target: str) -> bool:
+        """Tell whether a request of ``current`` may be handed to ``target``.
+
+        Parameters
+        ----------
+        current
+            The request's group now.
+        target
+            The group it would be handed to.
+
+        Returns
+        -------
+        bool
+            Whether ``target`` is one of :meth:`reassign_targets`, or a branch of one.
+
+        Raises
+        ------
+        NotFound
+            When either group is unknown.
+        """
+        allowed = {g.code for g in self.reassign_targets(current)}
+        if target in allowed:
+            return True
+        found = self.group(target)
+        is_branch = found.code not in {g.code for g in self.groups}
+        return is_branch and found.parent in allowed
+
+    def map_area(self, code: str) -> MapArea:
+        """The map area with ``code``; :class:`NotFound` when there is none."""
+        for area in self.map_areas:
+            if area.code == code:
+                return area
+        raise NotFound("is not a map area", field="area")
+
     def theme(self, code: str) -> Theme:
         """The theme with ``code``; an unknown code is a validation error on ``theme_code``."""
         try:
@@ -323,10 +476,17 @@ class Catalogue(BaseModel):
 
     @classmethod
     def read(cls, folder: Path) -> "Catalogue":
-        """Read ``themes.json``, ``groups.json``, ``lob_systems.json`` and the CSVs."""
+        """Read ``themes.json``, ``groups.json``, ``lob_systems.json``, the CSVs and, when
+        there is one, ``areas.json``."""
         themes = json.loads((folder / "themes.json").read_text(encoding="utf-8"))
         groups = json.loads((folder / "groups.json").read_text(encoding="utf-8"))
         systems = json.loads((folder / "lob_systems.json").read_text(encoding="utf-8"))
+        areas_file = folder / "areas.json"
+        map_areas = (
+            json.loads(areas_file.read_text(encoding="utf-8"))["areas"]
+            if areas_file.exists()
+            else []
+        )
         with (folder / "districts.csv").open(encoding="utf-8", newline="") as handle:
             districts = [
                 {
@@ -353,6 +513,7 @@ class Catalogue(BaseModel):
                 "systems": systems["systems"],
                 "districts": districts,
                 "neighbourhoods": neighbourhoods,
+                "map_areas": map_areas,
             }
         )
 

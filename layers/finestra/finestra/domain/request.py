@@ -64,6 +64,9 @@ class Interaction(BaseModel):
     to_state: RequestState | None = None
     reason: str | None = Field(default=None, max_length=500)
     attachments: tuple[Attachment, ...] = ()
+    conversation_id: str | None = Field(
+        default=None, description="the conversation this message belongs to, if any"
+    )
 
 
 class SystemStatus(BaseModel):
@@ -89,6 +92,9 @@ class Request(BaseModel):
     state: RequestState
     responsible_group: str
     assigned_agent: str | None = Field(default=None, description="the staff user working it")
+    former_groups: frozenset[str] = Field(
+        default=frozenset(), description="the groups a reassignment took the request from"
+    )
     priority: Priority = Priority.NORMAL
     sla_due_at: datetime | None = None
     created_at: datetime
@@ -106,4 +112,22 @@ class Request(BaseModel):
     routed_at: datetime | None = None
     acknowledged_at: datetime | None = None
     triage_cause: str | None = Field(default=None, description="the error name, never its text")
+    joined_to: Reference | None = Field(
+        default=None, description="the principal request this one is joined to and follows"
+    )
+    joined: tuple[Reference, ...] = Field(
+        default=(), description="the requests joined to this one, which share its resolution"
+    )
+    split_from: Reference | None = Field(
+        default=None, description="the request whose message this one was split from"
+    )
+    parts: tuple[Reference, ...] = Field(
+        default=(), description="the requests split from this one's message"
+    )
+    claim_of: Reference | None = Field(
+        default=None, description="the closed or cancelled request this claim reopens"
+    )
+    claims: tuple[Reference, ...] = Field(
+        default=(), description="the claims against this request, oldest first"
+    )
     version: int = 1

@@ -1,12 +1,13 @@
 """Who works a request, how soon, by when, and whether it may repeat an earlier one."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from finestra.domain.catalogue import Catalogue, Theme, branch_code
 from finestra.domain.classifier import words
+from finestra.domain.errors import NotFound
 from finestra.domain.geo import Point, distance_m
 from finestra.domain.vocabulary import Priority, RequestType, RouteBy
 
@@ -98,6 +99,7 @@ def route(
     received_at: datetime,
     text: str = "",
     request_type: RequestType | None = None,
+    point: Point | None = None,
 ) -> Routing:
     """Route a classified request to its group, with its priority and SLA due time.
 
@@ -117,13 +119,14 @@ def route(
         The citizen's words, read only for words that name a danger.
     request_type
         The request's type, when known; otherwise the theme's types stand for it.
+    point
+        Where the request is on the map, when known; read by a theme routed by polygon.
 
     Returns
     -------
     Routing
-        The responsible group (the theme's group, or its district or neighbourhood
-        branch when the theme routes so and the place is known), the priority and the
-        SLA due time, in UTC.
+        The responsible group (see :func:`responsible_group`), the priority and the SLA
+        due time, in UTC.
 
     Raises
     ------
@@ -138,7 +141,7 @@ def route(
     catalogue.check_place(district_code, neighbourhood_code)
     if district_code is None and neighbourhood_code is not None:
         district_code = catalogue.district_of(neighbourhood_code)
-    group = responsible_group(catalogue, theme, district_code, neighbourhood_code)
+    group = responsible_group(catalogue, theme, district_code, neighbourhood_code, point)
     return Routing(
         responsible_group=group,
         priority=priority(theme, text, request_type),
@@ -151,33 +154,77 @@ def responsible_group(
     theme: Theme,
     district_code: str | None,
     neighbourhood_code: str | None,
+    point: Point | None = None,
 ) -> str:
-    """Choose the group that works a theme's request in a place.
+    """Choose the group that works a theme's request in a place, by the theme's rule.
 
     Parameters
     ----------
     catalogue
-        The catalogue, whose groups include the derived branches.
+        The catalogue, whose groups include the derived branches and the map areas.
     theme
         The request's theme.
     district_code, neighbourhood_code
         Where the request is, when known.
+    point
+        Where the request is on the map, when known.
 
     Returns
     -------
     str
-        ``<group>.d<district>`` for a theme routed by district with the district known,
-        ``<group>.b<neighbourhood>`` for one routed by neighbourhood with the
-        neighbourhood known, and the theme's group otherwise.
+        By the theme's ``route_by``: ``none``, the theme's group (direct);
+        ``district``, ``<group>.d<district>``; ``neighbourhood``,
+        ``<group>.b<neighbourhood>``; ``polygon``, the group of the first of the
+        theme's map areas that holds the point. When the rule cannot decide (no place
+        or point, a place with no branch, a point outside every area) the theme's
+        fallback group, which is its own group unless it names another.
     """
-    place = {
-        RouteBy.DISTRICT: district_code,
-        RouteBy.NEIGHBOURHOOD: neighbourhood_code,
-        RouteBy.NONE: None,
-    }[theme.route_by]
-    if place is None:
+    if theme.route_by is RouteBy.NONE:
         return theme.responsible_group
-    return catalogue.group(branch_code(theme.responsible_group, theme.route_by, place)).code
+    if theme.route_by is RouteBy.POLYGON:
+        return _by_polygon(catalogue, theme, point)
+    place = district_code if theme.route_by is RouteBy.DISTRICT else neighbourhood_code
+    if place is None:
+        return theme.fallback
+    try:
+        return catalogue.group(branch_code(theme.responsible_group, theme.route_by, place)).code
+    except NotFound:
+        return theme.fallback
+
+
+class Placed(Protocol):
+    """Anything that may carry a point: a request's location, say."""
+
+    latitude: float | None
+    longitude: float | None
+
+
+def point_of(place: Placed | None) -> Point | None:
+    """The point of a place, when it has both coordinates.
+
+    Parameters
+    ----------
+    place
+        A request's location, or ``None``.
+
+    Returns
+    -------
+    Point | None
+        The point, or ``None`` when the place or either coordinate is missing.
+    """
+    if place is None or place.latitude is None or place.longitude is None:
+        return None
+    return Point(place.latitude, place.longitude)
+
+
+def _by_polygon(catalogue: Catalogue, theme: Theme, point: Point | None) -> str:
+    """The group of the first of the theme's areas that holds ``point``, else the fallback."""
+    if point is None:
+        return theme.fallback
+    for area_route in theme.polygons:
+        if catalogue.map_area(area_route.area).contains(point):
+            return area_route.group
+    return theme.fallback
 
 
 def priority(theme: Theme, text: str = "", request_type: RequestType | None = None) -> Priority:

@@ -114,3 +114,5 @@ class RouteBy(StrEnum):
     NONE = "none"
     DISTRICT = "district"
     NEIGHBOURHOOD = "neighbourhood"
+    POLYGON = "polygon"
+    """By the map areas the theme names (the port, a park, the beaches), else its fallback."""

@@ -6,8 +6,7 @@
 :mod:`finestra.stats.reports` answers the desk's report route from the counters alone:
 no report reads a request.
 
-Known gap: the counters start with the function. A request stored before it is counted
-when it next changes (as opened on its own creation day); one that never changes again
-is missing from the reports, and so is whatever closed before. Counting that history
-needs a one-off backfill (an offline scan of the requests), which is not written yet.
+The counters start with the function. A request stored before it is counted when it
+next changes; :mod:`finestra.stats.backfill` (``make stats-backfill``) counts the rest
+once, through the same tallies, so nothing is counted twice.
 """

@@ -131,3 +131,13 @@ def statistic(dimension: str, day_iso: str, value: str) -> dict[str, str]:
     of the month's partition.
     """
     return {"PK": statistics_month(dimension, day_iso[:7]), "SK": f"{day_iso[8:10]}#{value}"}
+
+
+def staff_export(user_id: str, at_iso: str, export_id: str) -> dict[str, str]:
+    """Key of the record of one export of search results, under the staff member."""
+    return {"PK": f"EXPORTBY#{user_id}", "SK": f"AT#{at_iso}#{export_id}"}
+
+
+def month_export(month: str, at_iso: str, export_id: str) -> dict[str, str]:
+    """Key of the same record, under the month it was made in (``yyyy-mm``)."""
+    return {"PK": f"EXPORTS#{month}", "SK": f"AT#{at_iso}#{export_id}"}

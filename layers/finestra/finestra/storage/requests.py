@@ -12,6 +12,9 @@ from finestra.domain.vocabulary import FINAL_STATES, Priority, RequestState
 from finestra.storage import keys
 from finestra.storage.table import Check, Delete, Item, Put, Table, Update
 
+_LINK_LISTS: Final = frozenset({"joined", "parts", "claims"})
+"""Lists of linked requests, stored only once they hold a reference."""
+
 ERASED_TEXT: Final = "[erased]"
 """What an erased request's description says instead of the citizen's words."""
 
@@ -257,6 +260,7 @@ class RequestStore:
         *,
         new_state: RequestState,
         alongside: Sequence[Check | Delete] = (),
+        duplicate_of: str | None = None,
     ) -> None:
         """Move ``request`` to ``new_state`` and record ``interaction``, both or neither.
 
@@ -269,6 +273,9 @@ class RequestStore:
             request.responsible_group, new_state.value, order, request.reference, self._shards
         )
         expression = "SET #state = :state, GSI2SK = :queue, updated_at = :at, version = :next"
+        extra: Item = {":duplicate": duplicate_of} if duplicate_of else {}
+        if duplicate_of:
+            expression += ", duplicate_of = :duplicate"
         if new_state in FINAL_STATES:
             expression += " REMOVE GSI3PK, GSI3SK"
         update = Update(
@@ -283,6 +290,7 @@ class RequestStore:
                 ":at": interaction.at.isoformat(),
                 ":next": request.version + 1,
                 ":version": request.version,
+                **extra,
             },
         )
         self._table.transact(
@@ -297,11 +305,13 @@ class RequestStore:
         group: str,
         agent: str | None,
         alongside: Sequence[Check | Delete] = (),
+        flag: str | None = None,
     ) -> None:
         """Give ``request`` to ``group`` (and ``agent``, or nobody) and record why.
 
         The request's worklist index moves to the group's queue in the same write, so
-        the request is never in two worklists or none.
+        the request is never in two worklists or none. The group it leaves joins its
+        ``former_groups``; ``flag``, if given, is raised in the same write.
         """
         order = (request.sla_due_at or request.created_at).isoformat()
         queue = keys.queue_index(group, request.state.value, order, request.reference, self._shards)
@@ -322,6 +332,11 @@ class RequestStore:
         else:
             expression += ", assigned_agent = :agent"
             values[":agent"] = agent
+        expression += " ADD former_groups :former"
+        values[":former"] = {request.responsible_group}
+        if flag is not None:
+            expression += ", flags :flag"
+            values[":flag"] = {flag}
         update = Update(
             key=keys.request(request.reference),
             expression=expression,
@@ -369,6 +384,31 @@ class RequestStore:
             expression="SET updated_at = :at",
             condition="attribute_exists(PK)",
             values={":at": interaction.at.isoformat()},
+        )
+        self._table.transact(
+            [self._interaction_put(request.reference, interaction), update, *alongside]
+        )
+
+    def clear_flag(
+        self,
+        request: Request,
+        interaction: Interaction,
+        *,
+        flag: str,
+        alongside: Sequence[Check | Delete] = (),
+    ) -> None:
+        """Lower ``flag`` and record who did, if it is raised and nobody changed the request."""
+        update = Update(
+            key=keys.request(request.reference),
+            expression="SET updated_at = :at, version = :next DELETE flags :flag",
+            condition="version = :version AND contains(flags, :raised)",
+            values={
+                ":at": interaction.at.isoformat(),
+                ":next": request.version + 1,
+                ":version": request.version,
+                ":flag": {flag},
+                ":raised": flag,
+            },
         )
         self._table.transact(
             [self._interaction_put(request.reference, interaction), update, *alongside]
@@ -607,6 +647,7 @@ class RequestStore:
     def _item(self, request: Request) -> Item:
         # The first message's text is the description: stored once, restored on reading.
         data = request.model_dump(mode="json", exclude_none=True, exclude={"origin": {"text"}})
+        data = {k: v for k, v in data.items() if v or k not in _LINK_LISTS}
         created = request.created_at.isoformat()
         order = request.sla_due_at.isoformat() if request.sla_due_at else created
         item: Item = {
@@ -614,6 +655,7 @@ class RequestStore:
             "type": "request",
             **data,
             "flags": set(request.flags) or None,
+            "former_groups": set(request.former_groups) or None,
             "district_code": request.location.district_code if request.location else None,
             **keys.queue_index(
                 request.responsible_group,

@@ -26,7 +26,7 @@ from finestra.domain.errors import Conflict, NotFound
 from finestra.domain.geo import Point, cells_covering, covering_precision, distance_m, encode
 from finestra.domain.ids import new_id
 from finestra.domain.request import Interaction, Request, SystemStatus
-from finestra.domain.routing import route
+from finestra.domain.routing import point_of, route
 from finestra.domain.vocabulary import (
     FINAL_STATES,
     ConsentPurpose,
@@ -309,6 +309,7 @@ class WorkflowTasks:
                 text=request.description,
                 request_type=request.request_type,
                 received_at=request.created_at,
+                point=point_of(location),
             )
             group, priority, due = (
                 routing.responsible_group,

@@ -11,11 +11,11 @@ from urllib.parse import parse_qs
 from chalice.app import Chalice, Response
 
 from finestra import observability
-from finestra.apps.external import PAGE_HEADERS, ExternalApp, reply_form, thanks
+from finestra.apps.external import PAGE_HEADERS, ExternalApp, reply_form, settled, thanks
 from finestra.desk.conversations import ExternalReplyOrder
 from finestra.domain.errors import MalformedInput
 from finestra.external.bodies import ExternalBody
-from finestra.external.callbacks import AnswerOrder, ReturnOrder
+from finestra.external.callbacks import IDEMPOTENCY_HEADER, AnswerOrder, ReturnOrder
 from finestra.external.callers import API_KEY_HEADER
 from finestra.http import JSON, current_request, endpoint, install, parse_body, raw_body
 from finestra.runtime import Lazy
@@ -48,7 +48,9 @@ def answer_request(reference: str) -> Response:
     """The body answers a request it was handed."""
     body = _caller()
     order = parse_body(current_request(app), AnswerOrder)
-    receipt = external.get().callbacks.answer(body, reference, order)
+    key = current_request(app).headers.get(IDEMPOTENCY_HEADER)
+    callbacks = external.get().bound_callbacks(app.lambda_context)
+    receipt = settled(lambda: callbacks.answer(body, reference, order, idempotency_key=key))
     obs.logger.info("External answer", reference=reference, body=body.code)
     obs.count("ExternalAnswers", body=body.code)
     return _answer(receipt.model_dump(mode="json"))
@@ -62,7 +64,9 @@ def return_request(reference: str) -> Response:
     """The body hands a request back to the city, saying why."""
     body = _caller()
     order = parse_body(current_request(app), ReturnOrder)
-    receipt = external.get().callbacks.give_back(body, reference, order)
+    key = current_request(app).headers.get(IDEMPOTENCY_HEADER)
+    callbacks = external.get().bound_callbacks(app.lambda_context)
+    receipt = settled(lambda: callbacks.give_back(body, reference, order, idempotency_key=key))
     obs.logger.info("External return", reference=reference, body=body.code)
     obs.count("ExternalReturns", body=body.code)
     return _answer(receipt.model_dump(mode="json"))

@@ -242,7 +242,9 @@ class City:
             self.s3.put_object(Bucket=ATTACHMENTS_BUCKET, Key=key, Body=version)
         return Attachment(key=key, filename="photo.jpg", content_type="image/jpeg", size=len(body))
 
-    def message(self, reference: str, text: str, *, kind: InteractionKind) -> None:
+    def message(
+        self, reference: str, text: str, *, kind: InteractionKind, reason: str | None = None
+    ) -> None:
         request = self.requests.get(reference)
         assert request is not None
         self.seed.clock.advance(minutes=5)
@@ -253,6 +255,7 @@ class City:
             channel="email",
             actor=f"citizen:{request.citizen_id}",
             text=text,
+            reason=reason,
         )
         self.table.transact(
             self.requests.reply(request, interaction, flag="citizen_replied", new_state=None)
@@ -893,6 +896,20 @@ def test_an_erased_request_keeps_theme_place_dates_channel_and_state(city: City)
     history = city.requests.history(references[0])
     assert [h.kind.value for h in history[1:]] == ["inbound_message", "outbound_message"]
     assert all(h.text is None for h in history[1:])
+
+
+def test_an_erasure_forgets_the_reasons_staff_wrote_in_the_history(city: City) -> None:
+    citizen, references = a_citizen_with_everything(city)
+    why = f"{GIVEN} {FAMILY} ho va demanar per telèfon"
+    city.message(references[0], "Cancel·lada.", kind=InteractionKind.STATE_CHANGE, reason=why)
+    assert why in everything()
+
+    erase(city, citizen)
+
+    assert GIVEN not in everything()
+    history = city.requests.history(references[0])
+    assert [h.kind for h in history][-1] is InteractionKind.STATE_CHANGE
+    assert all(h.reason is None and h.text is None for h in history[1:])
 
 
 def test_erasing_twice_is_harmless_and_writes_nothing_the_second_time(city: City) -> None:

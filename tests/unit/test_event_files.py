@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.connect_contact_flow_event imp
 )
 from aws_lambda_powertools.utilities.parser.models import (
     APIGatewayProxyEventModel,
+    EventBridgeModel,
     SesMail,
     SesReceiptVerdict,
     SnsNotificationModel,
@@ -100,7 +101,21 @@ DESK = (
     "citizen-view-agent",
     "access-log-administrator",
     "access-log-agent",
+    "bulk-validate-agent",
+    "join-agent",
+    "claim-agent",
+    "search-advanced-agent",
+    "draft-save-agent",
 )
+EXTERNAL = (
+    "answer-valid-key",
+    "return-valid-key",
+    "answer-wrong-key",
+    "answer-unknown-reference",
+    "reply-page-valid-link",
+    "reply-page-expired-link",
+)
+DIGEST = ("scheduled-morning",)
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "sms": SMS,
     "email": EMAIL,
@@ -108,8 +123,12 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "social": SOCIAL,
     "web": WEB,
     "desk": DESK,
+    "external": EXTERNAL,
+    "digest": DIGEST,
 }
 DOCUMENTS = frozenset({"README.md", "social/README.md"})
+HTTP_API = ("social", "web", "external", "desk")
+"""The channels whose events must hold every payload-1.0 property the gateway sends."""
 
 QUEUES = {"sms": "finestra-SmsInboundQueue", "email": "finestra-EmailInboundQueue"}
 TOPICS = {
@@ -225,6 +244,10 @@ def load(channel: str, scenario: str) -> dict[str, Any]:
 
 def scenario_ids(channel: str) -> list[tuple[str, str]]:
     return [(channel, scenario) for scenario in SCENARIOS[channel]]
+
+
+def http_api_scenarios() -> list[tuple[str, str]]:
+    return [pair for channel in HTTP_API for pair in scenario_ids(channel)]
 
 
 def all_scenarios() -> list[tuple[str, str]]:
@@ -625,7 +648,7 @@ def test_given_the_create_request_call_when_read_then_it_carries_a_known_place()
 # --------------------------------------------------------------------------- http api
 
 
-@pytest.mark.parametrize(("channel", "scenario"), scenario_ids("social") + scenario_ids("web"))
+@pytest.mark.parametrize(("channel", "scenario"), http_api_scenarios())
 def test_given_an_http_api_event_when_parsed_with_powertools_then_it_is_payload_format_1_0(
     channel: str, scenario: str
 ) -> None:
@@ -646,7 +669,7 @@ def test_given_an_http_api_event_when_parsed_with_powertools_then_it_is_payload_
     assert event.isBase64Encoded is False
 
 
-@pytest.mark.parametrize(("channel", "scenario"), scenario_ids("social") + scenario_ids("web"))
+@pytest.mark.parametrize(("channel", "scenario"), http_api_scenarios())
 def test_given_an_http_api_event_when_its_headers_are_read_then_they_agree_with_each_other(
     channel: str, scenario: str
 ) -> None:
@@ -663,7 +686,7 @@ def test_given_an_http_api_event_when_its_headers_are_read_then_they_agree_with_
         assert event.headers["content-length"] == str(len(body.encode()))
 
 
-@pytest.mark.parametrize(("channel", "scenario"), scenario_ids("social") + scenario_ids("web"))
+@pytest.mark.parametrize(("channel", "scenario"), http_api_scenarios())
 def test_given_an_http_api_event_when_its_path_is_read_then_it_is_the_route_filled_in(
     channel: str, scenario: str
 ) -> None:
@@ -818,6 +841,30 @@ def test_given_a_tracking_event_when_read_then_it_names_the_reference_and_a_toke
 
     assert event.pathParameters == {"reference": "BCN-2026-000123"}
     assert event.headers["x-tracking-token"]
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+@pytest.mark.parametrize("scenario", DIGEST)
+def test_given_a_digest_event_when_parsed_with_powertools_then_it_is_scheduler_s_notification(
+    scenario: str,
+) -> None:
+    data = load("digest", scenario)
+
+    event = EventBridgeModel.model_validate(data)
+
+    assert data["detail"] == "{}"
+    assert event.detail == {}
+    assert (event.source, event.detail_type, event.version) == (
+        "aws.scheduler",
+        "Scheduled Event",
+        "0",
+    )
+    assert (event.account, event.region, event.time.year) == (ACCOUNT, REGION, YEAR)
+    assert [arn.rsplit("/", 2)[0] for arn in event.resources] == [
+        f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule"
+    ]
 
 
 # --------------------------------------------------------------------------- across channels

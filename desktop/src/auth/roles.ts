@@ -3,7 +3,7 @@
  * hides what a role may not do, and the API checks again on every call.
  */
 
-import type { Me, Role } from '../api/types';
+import type { Me, Role, StaffGroup } from '../api/types';
 
 type Holder = Pick<Me, 'roles'>;
 
@@ -27,14 +27,20 @@ export function isAdministrator(me: Holder): boolean {
   return me.roles.includes('administrator');
 }
 
+/** The group tree as `/me/groups` gives it: each of the user's groups and those it acts for. */
+export type ActedFor = readonly Pick<StaffGroup, 'acts_for'>[];
+
 /**
- * Whether a request owned by `group` is in the user's groups: a group's branches
- * (`<group>.d<district>`) belong to it, and supervisors and administrators see every group.
+ * Whether a request owned by `group` is in the user's groups: a group acts for itself and
+ * every group below it in the city's tree (`tree`, from `/me/groups`; without it only the
+ * token's groups count), a group's branches (`<group>.d<district>`) belong to it, and
+ * supervisors and administrators see every group.
  */
-export function coversGroup(me: Pick<Me, 'roles' | 'groups'>, group: string): boolean {
+export function coversGroup(me: Pick<Me, 'roles' | 'groups'>, group: string, tree: ActedFor = []): boolean {
   if (hasRole(me, 'supervisor')) {
     return true;
   }
   const [base = group] = group.split('.', 1);
-  return me.groups.includes(base) || me.groups.includes(group);
+  const codes = new Set([...me.groups, ...tree.flatMap((entry) => entry.acts_for.map((below) => below.code))]);
+  return codes.has(base) || codes.has(group);
 }

@@ -273,10 +273,14 @@ export function ThemeForm({ request, onDone, onLeft }: ThemeProps) {
     if (!chosen || !reason.trim()) {
       return;
     }
-    const result: { summary: RequestSummary | null } = { summary: null };
+    const result: { summary: RequestSummary | null; covered: boolean } = { summary: null, covered: false };
     void action
       .run(async () => {
-        result.summary = await api.correctTheme(request.reference, chosen.code, reason.trim());
+        const summary = await api.correctTheme(request.reference, chosen.code, reason.trim());
+        result.summary = summary;
+        result.covered =
+          coversGroup(me, summary.group) ||
+          coversGroup(me, summary.group, await api.myGroups(i18n.language).catch(() => []));
       })
       .then((ok) => {
         const summary = result.summary;
@@ -284,7 +288,7 @@ export function ThemeForm({ request, onDone, onLeft }: ThemeProps) {
           return;
         }
         const group = groupName(summary.group, i18n.language);
-        if (coversGroup(me, summary.group)) {
+        if (result.covered) {
           setTheme('');
           setReason('');
           onDone(t('action.theme.done', { theme: themeLabel(chosen), group }));

@@ -29,6 +29,7 @@ from finestra.credentials import secret_bytes
 from finestra.domain.catalogue import Catalogue
 from finestra.domain.errors import Conflict
 from finestra.domain.identity import ContactVault
+from finestra.intake.claims import ClaimKeywords
 from finestra.intake.service import IntakeService
 from finestra.settings import FunctionSettings
 from finestra.storage.citizens import CitizenStore
@@ -109,6 +110,7 @@ class IntakeRuntime:
             catalogue=self.catalogue,
             triage_group=self.settings.triage_group,
             clock=self.clock,
+            claim_keywords=ClaimKeywords.load(self.settings.config_dir),
         )
 
     def idempotent(

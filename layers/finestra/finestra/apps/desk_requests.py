@@ -36,6 +36,7 @@ from finestra.desk.actions import (
     ThemeOrder,
     TransitionOrder,
 )
+from finestra.desk.answers import AnswerTemplates
 from finestra.desk.links import LinkService
 from finestra.desk.locks import RequestLocks
 from finestra.desk.replies import ReplyTemplates, Tariff
@@ -130,6 +131,7 @@ def request_actions(desk: DeskApp, obs: Observability) -> RequestActions:
         ),
         publisher=publisher,
         templates=ReplyTemplates.load(settings.config_dir),
+        answer_templates=AnswerTemplates.load(settings.config_dir, desk.catalogue),
         tariff=Tariff.beside(settings.config_dir),
         idempotent=desk.runtime.idempotent,
         clock=desk.clock,

@@ -6,9 +6,14 @@ headers forbid framing, referrers (the token is in the address) and caching.
 """
 
 import html
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
-from typing import Final
+from typing import Any, Final, TypeVar
+
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
 
 from finestra.apps.base import App, Clock
 from finestra.auth import Staff
@@ -18,12 +23,14 @@ from finestra.desk.locks import RequestLocks
 from finestra.domain.errors import Conflict
 from finestra.domain.vocabulary import Language
 from finestra.external.bodies import ExternalBodies
-from finestra.external.callbacks import ExternalCallbacks
+from finestra.external.callbacks import IDEMPOTENCY_HEADER, ExternalCallbacks
 from finestra.external.callers import ApiKeys, ExternalSecret
 from finestra.external.links import ReplyLinks
 from finestra.runtime import Clients, utc_now
 from finestra.settings import ExternalApiSettings
 from finestra.storage.requests import RequestStore
+
+T = TypeVar("T")
 
 PAGE_HEADERS: Final[dict[str, str | list[str]]] = {
     "Content-Type": "text/html; charset=utf-8",
@@ -94,7 +101,14 @@ class ExternalApp(App):
             bodies=self.bodies,
             clock=self.clock,
             shards=self.settings.queue_shards,
+            idempotent=self.runtime.idempotent,
         )
+
+    def bound_callbacks(self, context: Any) -> ExternalCallbacks:
+        """The callbacks, their idempotency told how long this invocation may still run."""
+        callbacks = self.callbacks
+        self.bind(context)
+        return callbacks
 
     @cached_property
     def conversations(self) -> Conversations:
@@ -115,6 +129,14 @@ class ExternalApp(App):
             reply_url=lambda: "/",
             clock=self.clock,
         )
+
+
+def settled(run: Callable[[], T]) -> T:
+    """Run a callback; the same call still being handled elsewhere is a conflict."""
+    try:
+        return run()
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Conflict("is still being handled; try again", field=IDEMPOTENCY_HEADER) from exc
 
 
 def reply_form(page: LinkPage, token: str) -> str:

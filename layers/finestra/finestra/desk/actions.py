@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from finestra.adapters.events import EventNotPublished
 from finestra.auth import Role, Staff, covers_group
-from finestra.desk.answers import Drafts
+from finestra.desk.answers import AnswerTemplates, Drafts
 from finestra.desk.locks import Lock, LockView, RequestLocks
 from finestra.desk.replies import (
     ReplyChannel,
@@ -149,6 +149,10 @@ class Followers(Protocol):
 
     def after_move(self, staff: Staff, moved: Request, interaction: Interaction) -> None:
         """Carry the move on to the requests linked to ``moved``."""
+        ...
+
+    def after_reassign(self, staff: Staff, moved: Request, interaction: Interaction) -> None:
+        """Give the requests joined to ``moved`` to its new group and agent."""
         ...
 
 
@@ -384,8 +388,10 @@ class RequestActions:
         on_unpublished: Callable[[str], None] = lambda _detail_type: None,
         locks: RequestLocks | None = None,
         drafts: Drafts | None = None,
+        answer_templates: AnswerTemplates | None = None,
     ) -> None:
         self._requests = requests
+        self._answer_templates = answer_templates
         self._locks = locks or RequestLocks(requests.table, clock)
         self._drafts = drafts or Drafts(requests.table, clock)
         self._citizens = citizens
@@ -501,11 +507,12 @@ class RequestActions:
             target of its group nor under their own groups (supervisors may; the
             history says so).
         Conflict
-            When the request has ended, or changed since it was read.
+            When the request has ended, is joined to a principal (naming it: a joined
+            request follows its principal's group), or changed since it was read.
         Locked
             When another staff member holds the request's lock.
         """
-        request = self._open(self._actionable(staff, reference))
+        request = self._alone(self._open(self._actionable(staff, reference)), "group")
         group = self._group(order.group)
         unconfigured = self._unconfigured(staff, request.responsible_group, group.code)
         before = f"group {request.responsible_group}, agent {request.assigned_agent or '-'}"
@@ -534,11 +541,22 @@ class RequestActions:
             flags=request.flags | {REASSIGNED_BACK.value} if back else request.flags,
         )
         self._publish("request.reassigned", moved, previous_group=request.responsible_group)
+        if self._followers is not None:
+            self._followers.after_reassign(staff, moved, interaction)
         return self.summary(moved)
 
     def set_priority(self, staff: Staff, reference: str, order: PriorityOrder) -> RequestSummary:
-        """Give a request a new priority, recorded in its history."""
-        request = self._open(self._actionable(staff, reference))
+        """Give a request a new priority, recorded in its history.
+
+        Raises
+        ------
+        Conflict
+            When the request has ended, is joined to a principal, or changed since it
+            was read.
+        Locked
+            When another staff member holds the request's lock.
+        """
+        request = self._alone(self._open(self._actionable(staff, reference)), "priority")
         interaction = self._entry(
             staff,
             InteractionKind.ASSIGNMENT,
@@ -564,11 +582,12 @@ class RequestActions:
         TransitionRefused
             When the new theme's process has no place for the request's state.
         Conflict
-            When the request has ended, or changed since it was read.
+            When the request has ended, is joined to a principal, or changed since it
+            was read.
         Locked
             When another staff member holds the request's lock.
         """
-        request = self._open(self._actionable(staff, reference))
+        request = self._alone(self._open(self._actionable(staff, reference)), "theme")
         theme = self._theme(order.theme)
         if theme.code == request.theme_code:
             raise ValidationFailed("is already the request's theme", field="theme")
@@ -733,8 +752,9 @@ class RequestActions:
         Raises
         ------
         ValidationFailed
-            When the order has neither text nor template, names an unknown template, or
-            is longer than an SMS reply may be.
+            When the order has neither text nor template, names an unknown template or
+            one written for other requests (another theme, request type or group, on the
+            field ``template``: nothing is sent), or is longer than an SMS reply may be.
         Conflict
             When the request cannot be answered from the desk: its response channel is
             neither SMS nor email, it names no citizen, the citizen asked not to be
@@ -748,7 +768,7 @@ class RequestActions:
         key = self._idempotency_key(idempotency_key)
         channel, _ = self._target(request)
         language = order.language or request.language
-        text = self._reply_text(order, language, request.reference)
+        text = self._reply_text(order, language, request)
         shown = reply_preview(text, channel, self._tariff)
         check_length(shown)
         command = ReplyCommand(
@@ -869,14 +889,24 @@ class RequestActions:
             cost_eur=shown.cost_eur,
         )
 
-    def _reply_text(self, order: ReplyOrder, language: Language, reference: str) -> str:
+    def _reply_text(self, order: ReplyOrder, language: Language, request: Request) -> str:
+        template = None
+        if order.template is not None:
+            template = self._template_text(order.template, request, language)
         if order.text is not None:
-            if order.template is not None:
-                self._templates.text(order.template, language)
-            return filled(order.text, language, reference)
-        if order.template is None:
+            return filled(order.text, language, request.reference)
+        if template is None:
             raise ValidationFailed("is required when no template is chosen", field="text")
-        return filled(self._templates.text(order.template, language), language, reference)
+        return filled(template, language, request.reference)
+
+    def _template_text(self, template_id: str, request: Request, language: Language) -> str:
+        """The template's text once checked to fit ``request``, as a draft's is checked.
+
+        Without the scoped templates only the template's existence is checked.
+        """
+        if self._answer_templates is None:
+            return self._templates.text(template_id, language)
+        return self._answer_templates.text_for(template_id, request, language)
 
     def _target(self, request: Request) -> tuple[ReplyChannel, str]:
         channel = request.response_channel
@@ -958,6 +988,16 @@ class RequestActions:
             f"{target} is not a reassignment target of {current}; "
             "only supervisors give requests elsewhere"
         )
+
+    @staticmethod
+    def _alone(request: Request, what: str) -> Request:
+        """``request``, unless it is joined: then its ``what`` is its principal's."""
+        if request.joined_to is not None:
+            raise Conflict(
+                f"is joined to {request.joined_to} and follows its {what}; unjoin it first",
+                field="joined_to",
+            )
+        return request
 
     @staticmethod
     def _open(request: Request) -> Request:

@@ -36,6 +36,7 @@ from finestra.domain.catalogue import Catalogue
 from finestra.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from finestra.domain.request import REFERENCE, Request
 from finestra.domain.vocabulary import Language, RequestType
+from finestra.storage import keys
 from finestra.storage.requests import RequestStore
 from finestra.storage.table import Delete, Item, Put, Table
 
@@ -128,13 +129,26 @@ class AnswerTemplates:
 
     def fits(self, template: ScopedTemplate, request: Request) -> bool:
         """Whether ``template`` is written for ``request`` (or for every request)."""
+        return self.misfit(template, request) is None
+
+    def misfit(self, template: ScopedTemplate, request: Request) -> str | None:
+        """What ``template`` is written for that ``request`` is not; ``None`` when it fits.
+
+        Returns
+        -------
+        str or None
+            ``"other themes"``, ``"other request types"`` or ``"other groups"``, the
+            first scope the request falls outside of.
+        """
         if template.themes and request.theme_code not in template.themes:
-            return False
+            return "other themes"
         if template.request_types and request.request_type not in template.request_types:
-            return False
-        if template.groups:
-            return bool(set(template.groups) & set(self._lineage(request.responsible_group)))
-        return True
+            return "other request types"
+        if template.groups and not set(template.groups) & set(
+            self._lineage(request.responsible_group)
+        ):
+            return "other groups"
+        return None
 
     def for_request(self, request: Request, language: Language) -> list[FittingTemplate]:
         """The templates that fit ``request``, the most specific first.
@@ -175,16 +189,23 @@ class AnswerTemplates:
     def text_for(self, template_id: str, request: Request, language: Language) -> str:
         """The text of a template that fits ``request``, placeholders still open.
 
+        The one check of a template's scope: a draft is saved, and a reply sent
+        (:meth:`RequestActions.reply`), only with a template that passes it.
+
         Raises
         ------
         ValidationFailed
-            When no template has the id, or it is written for other requests.
+            When no template has the id, or it is written for other themes, request
+            types or groups (naming which), on the field ``template``.
         """
         template = self._by_id.get(template_id)
         if template is None:
             raise ValidationFailed("is not one of the city's reply templates", field="template")
-        if not self.fits(template, request):
-            raise ValidationFailed("is written for other requests", field="template")
+        misfit = self.misfit(template, request)
+        if misfit is not None:
+            raise ValidationFailed(
+                f"is written for {misfit}, not for this request", field="template"
+            )
         return template.text.in_(language)
 
     def _lineage(self, group: str) -> Iterator[str]:
@@ -227,8 +248,7 @@ class Draft(BaseModel):
     expires_at: datetime
 
 
-def _draft_key(reference: str, user_id: str) -> dict[str, str]:
-    return {"PK": f"REQUEST#{reference}", "SK": f"DRAFT#{user_id}"}
+_draft_key = keys.draft
 
 
 class Drafts:

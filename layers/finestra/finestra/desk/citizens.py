@@ -31,10 +31,25 @@ Undo
 Export
     Everything held on a citizen (and on every citizen merged into them) as one JSON
     document: the profile with contact points in clear, consents, requests with their
-    history and snapshots, the back-office snapshots, opinions, merges, the audit
-    records and the access log. The export is audited and logged as an access. It is
-    answered in the response body, so it is bounded by Lambda's 6 MB response: writing
-    larger exports to ``DeskSettings.exports_bucket`` is not built yet.
+    history, conversations, staff's draft answers and snapshots, the back-office
+    snapshots, opinions, merges, the audit records and the access log. The export is
+    audited and logged as an access. It is answered in the response body, so it is
+    bounded by Lambda's 6 MB response: writing larger exports to
+    ``DeskSettings.exports_bucket`` is not built yet.
+
+    Each conversation on a request comes with who it is with (the groups, the external
+    body), when it was opened and last written, and its messages with their text: for a
+    conversation with the citizen, the city's messages to them and their answers; for
+    one between groups or with a body, what each side wrote about the request (text the
+    history already holds, now shown as the conversation it belongs to).
+
+    Drafts are exported too. A draft is the city's internal working copy of an answer,
+    but the right of access reaches the personal data the city processes, not only the
+    documents it has finished: a draft that quotes or describes the citizen is such
+    data for as long as it is kept (up to :data:`~finestra.desk.answers.DRAFT_DAYS`
+    days), and the export already carries the staff's internal notes, which are of the
+    same kind. A city that withholds drafts under a restriction of its own law drops
+    the one ``drafts`` entry of :meth:`CitizenDuties._request_export`.
 
 Erasure
     Anonymises every item that names the citizen (and every citizen merged into them):
@@ -44,8 +59,17 @@ Erasure
     to the centre of its geohash cell of :data:`COARSE_PRECISION` characters (about
     1.2 km by 0.6 km), while descriptions, interaction text (messages and notes),
     entity applicants and files (every version, in S3) go; snapshots and opinions are
-    deleted. An erasure is audited with ids and counts only. Erasing again is harmless:
-    it sweeps up anything left and writes nothing when nothing is.
+    deleted. Staff's drafts of answers to the citizen's requests are deleted. A
+    conversation keeps who it was with and when: its items never hold message text (the
+    history entries do, and lose it as every entry does, whether a conversation, a join,
+    a split or a claim wrote it); an external body's author name is the body's, not the
+    citizen's. Every inbox item of an erased request's conversations is deleted with the
+    conversation's unread marks and the request's ``conversation_unread`` alarm (and a
+    conversation with the citizen is marked seen up to their last answer), so no group
+    is sent to read a conversation whose text is gone, and an external body's
+    unused reply link is revoked, so nothing new is written about the citizen through
+    it. An erasure is audited with ids and counts only. Erasing again is harmless: it
+    sweeps up anything left and writes nothing when nothing is.
 
     What it cannot reach: point-in-time backups (kept 35 days) and the table's stream
     (24 hours) age out by themselves, and raw mail in the inbound bucket is deleted by
@@ -65,6 +89,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from finestra.auth import Role, Staff
 from finestra.desk.access_log import AccessLog, AccessQuery, AccessReason
+from finestra.desk.conversations import CONVERSATION_UNREAD
 from finestra.domain.errors import Conflict, NotFound, ValidationFailed
 from finestra.domain.geo import bounds, encode
 from finestra.domain.ids import new_id
@@ -279,6 +304,7 @@ class CitizenDuties:
         self._access_log = access_log
         self._clock = clock
         self._chunk = transaction_items - 1
+        self._transaction_items = transaction_items
         self._merges = MergeRecords(table)
 
     def merge(self, staff: Staff, order: MergeOrder, *, route: str) -> Merge:
@@ -721,9 +747,12 @@ class CitizenDuties:
     def _request_export(self, citizen_id: str, summary: Item) -> Item:
         items = self._requests.collection(str(summary["reference"]))
         request = next((i for i in items if i.get("type") == "request"), {})
+        interactions = [i for i in items if i.get("type") == "interaction"]
         return {
             "request": _bare(request),
-            "interactions": [_bare(i) for i in items if i.get("type") == "interaction"],
+            "interactions": [_bare(i) for i in interactions],
+            "conversations": _conversations_export(request, items, interactions),
+            "drafts": [_draft_export(i) for i in items if i.get("type") == "draft"],
             "snapshots": [_bare(i) for i in items if i.get("type") == "snapshot"]
             + [_bare(i) for i in self._joined_snapshots(citizen_id, request)],
         }
@@ -784,6 +813,12 @@ class CitizenDuties:
         for snapshot in snapshots:
             self._table.delete(removal(snapshot))
             tally["snapshots"] += 1
+        for draft in (i for i in items if i.get("type") == "draft"):
+            self._table.delete(removal(draft))
+            tally["drafts"] += 1
+        for head in (i for i in items if i.get("type") == "conversation"):
+            if self._close_conversation(head, request, interactions):
+                tally["conversations"] += 1
         for interaction in interactions:
             if interaction.get("text") or interaction.get("attachments"):
                 self._table.update(self._requests.interaction_erasure(interaction, now))
@@ -793,6 +828,69 @@ class CitizenDuties:
             self._table.update(self._requests.erasure(request, location=location, at=now))
             tally["requests"] += 1
         return tally
+
+    def _close_conversation(
+        self, head: Item, request: Item | None, interactions: Sequence[Item]
+    ) -> bool:
+        """Delete a conversation's inbox items, unread marks and live reply link, if any.
+
+        The inbox items are those of the groups the conversation marks unread, of its
+        sides and of the request's group now (an external body's answer marks the group
+        that owns the request when it comes). They go first, in transactions of the
+        configured size, and the conversation and the request's alarm last, so a run
+        that stops midway leaves the marks that make the next run finish the work. A
+        conversation with the citizen has no inbox items: it is unread while an answer
+        of theirs is newer than ``seen_at``, so it is marked seen up to their last one.
+        """
+        if head.get("with") == "citizen":
+            return self._settle_citizen_conversation(head, request, interactions)
+        unread = set(head.get("unread") or ())
+        if not unread and not head.get("link_nonce"):
+            return False
+        reference, conversation_id = str(head["reference"]), str(head["id"])
+        groups = unread | set(head.get("groups") or ())
+        if request is not None:
+            groups.add(str(request["responsible_group"]))
+        writes: list[Put | Update | Delete] = [
+            Delete(key=keys.inbox(group, reference, conversation_id)) for group in sorted(groups)
+        ]
+        if request is not None:
+            writes.append(
+                Update(
+                    key=keys.request(reference),
+                    expression="DELETE flags :flag",
+                    condition="attribute_exists(PK)",
+                    values={":flag": {CONVERSATION_UNREAD}},
+                )
+            )
+        writes.append(
+            Update(
+                key=keys.conversation(reference, conversation_id),
+                expression="REMOVE unread, link_nonce",
+                condition="attribute_exists(PK)",
+            )
+        )
+        for chunk in _chunks(writes, self._transaction_items):
+            self._table.transact(chunk)
+        return True
+
+    def _settle_citizen_conversation(
+        self, head: Item, request: Item | None, interactions: Sequence[Item]
+    ) -> bool:
+        first = str(((request or {}).get("origin") or {}).get("id") or "")
+        seen = datetime.fromisoformat(str(head.get("seen_at") or head["opened_at"]))
+        answers = [_at(entry) for entry in _citizen_answers(head, interactions, first)]
+        if not answers or max(answers) <= seen:
+            return False
+        self._table.update(
+            Update(
+                key=keys.conversation(str(head["reference"]), str(head["id"])),
+                expression="SET seen_at = :seen",
+                condition="attribute_exists(PK)",
+                values={":seen": max(answers).isoformat()},
+            )
+        )
+        return True
 
     def _forget_owned(self, citizen_id: str) -> Counter[str]:
         tally: Counter[str] = Counter()
@@ -873,6 +971,80 @@ def _file_keys(request: Item | None, interactions: Iterable[Item]) -> list[str]:
     for interaction in interactions:
         files.extend(interaction.get("attachments") or [])
     return sorted({str(f["key"]) for f in files if isinstance(f, dict) and f.get("key")})
+
+
+def _conversations_export(
+    request: Item, items: Sequence[Item], interactions: Sequence[Item]
+) -> list[Item]:
+    """Each conversation on a request: who with, when, and every message with its text.
+
+    A message item names the history entry that holds its text. A conversation with
+    the citizen also holds their answers: the citizen's messages threaded onto the
+    request after it opened, the request's first message aside.
+    """
+    entries = {str(entry["id"]): entry for entry in interactions}
+    first = str((request.get("origin") or {}).get("id") or "")
+    exported: list[Item] = []
+    for head in (i for i in items if i.get("type") == "conversation"):
+        conversation_id = str(head["id"])
+        messages = [
+            _message_export(item, entries.get(str(item.get("interaction_id"))))
+            for item in items
+            if item.get("type") == "conversation_message"
+            and item.get("conversation_id") == conversation_id
+        ]
+        if head.get("with") == "citizen":
+            answers = _citizen_answers(head, interactions, first)
+            messages += [_message_export(entry, entry) for entry in answers]
+        exported.append(
+            {
+                "id": conversation_id,
+                "with": head.get("with"),
+                "groups": list(head.get("groups") or []),
+                "body_code": head.get("body_code"),
+                "opened_at": head.get("opened_at"),
+                "opened_by": head.get("opened_by"),
+                "last_at": head.get("last_at"),
+                "messages": sorted(messages, key=_at),
+            }
+        )
+    return exported
+
+
+def _citizen_answers(head: Item, interactions: Iterable[Item], first: str) -> list[Item]:
+    """The citizen's answers in a conversation with them: their messages since it opened.
+
+    ``first`` is the request's first message, which is never an answer.
+    """
+    opened = datetime.fromisoformat(str(head["opened_at"]))
+    return [
+        entry
+        for entry in interactions
+        if entry.get("kind") == "inbound_message"
+        and str(entry.get("actor", "")).startswith("citizen:")
+        and _at(entry) > opened
+        and entry["id"] != first
+    ]
+
+
+def _at(item: Item) -> datetime:
+    return datetime.fromisoformat(str(item["at"]))
+
+
+def _message_export(item: Item, entry: Item | None) -> Item:
+    """One message of a conversation: when, who wrote it, and its text if it is kept."""
+    return {
+        "at": item.get("at"),
+        "author": item.get("author") or item.get("actor"),
+        "author_name": item.get("author_name") or item.get("actor_name"),
+        "text": entry.get("text") if entry else None,
+    }
+
+
+def _draft_export(item: Item) -> Item:
+    """A staff member's draft answer, with its author as the history names staff."""
+    author = str(item["SK"]).removeprefix(keys.DRAFT_PREFIX)
+    return {**_bare(item), "author": f"staff:{author}"}
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

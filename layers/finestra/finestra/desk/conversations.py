@@ -64,7 +64,6 @@ CONVERSATION_UNREAD: Final = "conversation_unread"
 
 Kept here until the desk's alarms have one module of their own."""
 
-_PREFIX: Final = "CONVERSATION#"
 _EXTERNAL_SUBJECT: Final = {
     Language.CA: "[{reference}] Consulta de l'Ajuntament",
     Language.ES: "[{reference}] Consulta del Ayuntamiento",
@@ -171,16 +170,9 @@ class LinkPage(BaseModel):
     expires_at: datetime
 
 
-def _conversation_key(reference: str, conversation_id: str) -> dict[str, str]:
-    return {"PK": f"REQUEST#{reference}", "SK": f"{_PREFIX}{conversation_id}"}
-
-
-def _message_key(reference: str, conversation_id: str, at: str, message_id: str) -> dict[str, str]:
-    return {"PK": f"REQUEST#{reference}", "SK": f"{_PREFIX}{conversation_id}#MSG#{at}#{message_id}"}
-
-
-def _inbox_key(group: str, reference: str, conversation_id: str) -> dict[str, str]:
-    return {"PK": f"INBOX#{group}", "SK": f"{reference}#{conversation_id}"}
+_conversation_key = keys.conversation
+_message_key = keys.conversation_message
+_inbox_key = keys.inbox
 
 
 def _member_of(staff: Staff, group: str) -> bool:
@@ -397,7 +389,7 @@ class Conversations:
         """
         if not (_member_of(staff, group) or staff.has(Role.SUPERVISOR)):
             raise Forbidden("this group's conversations are its members' only")
-        items, _ = self._table.query("PK = :pk", {":pk": f"INBOX#{group}"}, limit=200)
+        items, _ = self._table.query("PK = :pk", {":pk": keys.inbox_partition(group)}, limit=200)
         return [
             InboxEntry(
                 reference=str(i["reference"]),
@@ -639,7 +631,7 @@ class Conversations:
         prefix = f"{request.reference}#"
         left, _ = self._table.query(
             "PK = :pk AND begins_with(SK, :prefix)",
-            {":pk": f"INBOX#{request.responsible_group}", ":prefix": prefix},
+            {":pk": keys.inbox_partition(request.responsible_group), ":prefix": prefix},
             limit=1,
         )
         if not left and CONVERSATION_UNREAD in request.flags:
@@ -734,14 +726,15 @@ class Conversations:
         self, reference: str, head: Item, entries: dict[str, Interaction]
     ) -> list[MessageView]:
         conversation_id = str(head["id"])
+        prefix = keys.conversation_messages_prefix(conversation_id)
         items, start = self._table.query(
             "PK = :pk AND begins_with(SK, :prefix)",
-            {":pk": f"REQUEST#{reference}", ":prefix": f"{_PREFIX}{conversation_id}#MSG#"},
+            {":pk": f"REQUEST#{reference}", ":prefix": prefix},
         )
         while start is not None:
             page, start = self._table.query(
                 "PK = :pk AND begins_with(SK, :prefix)",
-                {":pk": f"REQUEST#{reference}", ":prefix": f"{_PREFIX}{conversation_id}#MSG#"},
+                {":pk": f"REQUEST#{reference}", ":prefix": prefix},
                 start=start,
             )
             items.extend(page)
@@ -769,7 +762,7 @@ class Conversations:
         while True:
             page, start = self._table.query(
                 "PK = :pk AND begins_with(SK, :prefix)",
-                {":pk": f"REQUEST#{reference}", ":prefix": _PREFIX},
+                {":pk": f"REQUEST#{reference}", ":prefix": keys.conversations_prefix()},
                 start=start,
             )
             yield from page

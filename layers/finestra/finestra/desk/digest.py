@@ -128,7 +128,9 @@ class InboxConversations:
         found: list[str] = []
         start: dict[str, object] | None = None
         while True:
-            items, start = self._table.query("PK = :pk", {":pk": f"INBOX#{group}"}, start=start)
+            items, start = self._table.query(
+                "PK = :pk", {":pk": keys.inbox_partition(group)}, start=start
+            )
             found.extend(str(item.get("reference") or "") for item in items)
             if start is None:
                 return [reference for reference in found if reference]

@@ -4,12 +4,14 @@
 time limits: ``duplicate_radius_m`` and ``duplicate_window_days``, the limits the
 duplicate search uses) are joined to one principal request. A joined request follows
 its principal: when the principal moves, each joined request moves to the same state in
-a follow-up step, and when the principal ends, every applicant (the principal's and each
+a follow-up step, when the principal is reassigned each joined request goes to the same
+group and agent, and when the principal ends, every applicant (the principal's and each
 joined request's) is answered in their own language on their own response channel,
 through the desk's own reply (:meth:`RequestActions.reply`), once per applicant whatever
 the retries. An answer that cannot go leaves a note and the ``answer_pending`` alarm on
-its request; it never stops the others. A joined request is not moved on its own; it
-can be unjoined while neither request has ended.
+its request; it never stops the others. A joined request is not moved, reassigned,
+given another theme or another priority on its own; it can be unjoined while neither
+request has ended.
 
 **Split.** One citizen message that raises several problems becomes linked new requests,
 one per problem, each created through the intake every channel uses (same citizen,
@@ -22,7 +24,8 @@ linked yet.
 :data:`CLAIM_DAYS` of its ending, opens a new request whose reference is the root
 request's with a suffix (``-R1``, ``-R2``, …), given again to the original's group with
 an SLA and the ``claimed`` alarm. The claim's request is created in the same transaction
-that lists it under the root.
+that lists it under the root. The rules are :class:`ClaimWriter`'s, which the intake uses
+too when a citizen claims by message.
 
 **Cancel as duplicate** is a move to cancelled that names the surviving request
 (:attr:`TransitionOrder.duplicate_of`); once moved, the citizen is told the surviving
@@ -44,13 +47,14 @@ from finestra.desk.actions import (
     RequestActions,
     Written,
 )
+from finestra.desk.claims import ClaimCommand, ClaimReceipt, ClaimWriter
 from finestra.desk.locks import RequestLocks
-from finestra.domain.alarms import ANSWER_PENDING, CLAIMED
+from finestra.domain.alarms import ANSWER_PENDING
 from finestra.domain.catalogue import Catalogue, Theme
 from finestra.domain.citizen import ContactPoint
 from finestra.domain.errors import Conflict, FinestraError, Forbidden, NotFound, ValidationFailed
 from finestra.domain.geo import Point, distance_m
-from finestra.domain.ids import claim_reference, new_id, root_reference
+from finestra.domain.ids import new_id
 from finestra.domain.request import REFERENCE, Interaction, Location, Request, Text
 from finestra.domain.vocabulary import (
     FINAL_STATES,
@@ -67,12 +71,6 @@ from finestra.storage.table import Check, Item, TransactionConflict
 
 Clock = Callable[[], datetime]
 Reference = Annotated[str, Field(pattern=REFERENCE.pattern)]
-
-CLAIM_DAYS: Final = 60
-"""How long after a request ends a citizen may still claim against it."""
-
-CLAIMABLE_STATES: Final = frozenset({RequestState.CLOSED, RequestState.CANCELLED})
-"""The states a claim reopens."""
 
 MAX_PARTS: Final = 5
 """How many linked requests one message may be split into."""
@@ -168,28 +166,6 @@ class AnswerOutcomes(BaseModel):
     """The answers of one joined resolution, one per applicant."""
 
     items: list[AnswerOutcome]
-
-
-class ClaimReceipt(BaseModel):
-    """The request a claim opened."""
-
-    reference: str
-    claim_of: str
-    state: RequestState
-    group: str
-    due_at: datetime | None
-    flags: list[str]
-
-
-class ClaimCommand(BaseModel):
-    """A claim checked and ready, as the idempotent writer receives it."""
-
-    idempotency_key: str
-    reference: str
-    staff_id: str
-    staff_name: str
-    text: str
-    channel: InputChannel
 
 
 def links_view(request: Request, found: Mapping[str, Item]) -> LinksView:
@@ -291,8 +267,12 @@ class LinkService:
         self._submit = submit
         self._locks = RequestLocks(requests.table, clock)
         self._clock = clock
+        self._claims = ClaimWriter(requests=requests, catalogue=catalogue, clock=clock)
         self._claim_once = idempotent(
-            self._claim, ClaimReceipt, key="idempotency_key", payload="[reference, text, channel]"
+            self._claims.write,
+            ClaimReceipt,
+            key="idempotency_key",
+            payload="[reference, text, channel]",
         )
 
     # ------------------------------------------------------------------ reading
@@ -400,6 +380,22 @@ class LinkService:
             self._answer(staff, moved, ReplyOrder(text=text), f"duplicate-{interaction.id}")
         if moved.joined:
             self.follow(staff, moved, interaction)
+
+    def after_reassign(self, staff: Staff, moved: Request, interaction: Interaction) -> None:
+        """Give each request joined to ``moved`` to the principal's new group and agent.
+
+        Joined requests are worked as one, by whoever holds the principal. Each follows
+        in a write of its own (a conditional reassignment and its history entry naming
+        the principal); one that changed meanwhile stays where it is and is noted.
+        """
+        for joined in self._followers(moved):
+            if joined.joined_to != moved.reference or joined.state in FINAL_STATES:
+                continue
+            if (joined.responsible_group, joined.assigned_agent) != (
+                moved.responsible_group,
+                moved.assigned_agent,
+            ):
+                self._reassign_along(staff, joined, moved, interaction)
 
     def follow(self, staff: Staff, principal: Request, moved_by: Interaction) -> AnswerOutcomes:
         """Move each joined request to the principal's state; once ended, answer everyone.
@@ -513,109 +509,17 @@ class LinkService:
             When another staff member holds the request's lock.
         """
         claimed = self._actionable(staff, reference)
-        self._claimable(claimed)
+        self._claims.check(claimed)
         command = ClaimCommand(
             idempotency_key=f"{staff.user_id}#{claimed.reference}#{idempotency_key}",
             reference=claimed.reference,
-            staff_id=staff.user_id,
-            staff_name=staff.username,
+            actor=_actor(staff),
+            actor_name=staff.username,
+            lock_holder=staff.user_id,
             text=order.text,
             channel=order.channel or claimed.input_channel,
         )
         return self._claim_once(command)
-
-    def _claim(self, command: ClaimCommand) -> ClaimReceipt:
-        claimed = self._request(command.reference)
-        self._claimable(claimed)
-        root = self._request(root_reference(claimed.reference))
-        claim = self._claim_request(claimed, root, command)
-        entry = Interaction(
-            id=new_id("int"),
-            at=claim.created_at,
-            kind=InteractionKind.NOTE,
-            channel="internal",
-            actor=f"staff:{command.staff_id}",
-            actor_name=command.staff_name,
-            text=f"claimed as {claim.reference}",
-        )
-        checks = (self._locks.check(claimed.reference, command.staff_id),)
-        try:
-            self._links.claim(claim, root, claimed, entry, checks=checks)
-        except TransactionConflict as exc:
-            self._locks.require_free(claimed.reference, command.staff_id)
-            raise Conflict("another claim was made meanwhile; try again") from exc
-        return ClaimReceipt(
-            reference=claim.reference,
-            claim_of=claimed.reference,
-            state=claim.state,
-            group=claim.responsible_group,
-            due_at=claim.sla_due_at,
-            flags=sorted(claim.flags),
-        )
-
-    def _claim_request(self, claimed: Request, root: Request, command: ClaimCommand) -> Request:
-        now = self._clock()
-        theme = self._known_theme(claimed.theme_code)
-        origin = Interaction(
-            id=new_id("int"),
-            at=now,
-            kind=InteractionKind.INBOUND_MESSAGE,
-            channel=command.channel,
-            actor=f"staff:{command.staff_id}",
-            actor_name=command.staff_name,
-            provider_message_id=f"claim-{command.idempotency_key}",
-            text=command.text,
-        )
-        span = (
-            timedelta(hours=theme.sla_hours)
-            if theme
-            else (claimed.sla_due_at or now) - claimed.created_at
-        )
-        return Request(
-            reference=claim_reference(root.reference, len(root.claims) + 1),
-            request_type=claimed.request_type,
-            theme_code=claimed.theme_code,
-            description=command.text,
-            location=claimed.location,
-            input_channel=command.channel,
-            response_channel=claimed.response_channel,
-            language=claimed.language,
-            state=RequestState.PENDING_VALIDATION,
-            responsible_group=claimed.responsible_group,
-            priority=claimed.priority,
-            sla_due_at=now + max(span, timedelta(hours=1)),
-            created_at=now,
-            updated_at=now,
-            citizen_id=claimed.citizen_id,
-            applicant=claimed.applicant,
-            origin=origin,
-            tracking_token_hash=claimed.tracking_token_hash,
-            flags=frozenset({CLAIMED.value}),
-            claim_of=claimed.reference,
-            routed_at=now,
-        )
-
-    def _claimable(self, claimed: Request) -> None:
-        if claimed.state not in CLAIMABLE_STATES:
-            raise Conflict(
-                f"is {claimed.state.value}; only a closed or cancelled request can be claimed",
-                field="state",
-            )
-        ended = self._ended_at(claimed)
-        if self._clock() - ended > timedelta(days=CLAIM_DAYS):
-            raise Conflict(
-                f"ended on {ended.date().isoformat()}, more than {CLAIM_DAYS} days ago; "
-                "a claim is no longer possible",
-                field="state",
-            )
-
-    def _ended_at(self, request: Request) -> datetime:
-        moves = [
-            entry.at
-            for entry in self._requests.history(request.reference)
-            if entry.kind is InteractionKind.STATE_CHANGE and entry.to_state is request.state
-        ]
-        return moves[-1] if moves else request.updated_at
 
     # ------------------------------------------------------------------ shared steps
 
@@ -686,6 +590,40 @@ class LinkService:
             self._requests.change_state(joined, entry, new_state=principal.state)
         except Conflict as exc:
             self._note_failure(joined, "did not follow its principal", exc)
+
+    def _reassign_along(
+        self, staff: Staff, joined: Request, principal: Request, moved_by: Interaction
+    ) -> None:
+        before = f"group {joined.responsible_group}, agent {joined.assigned_agent or '-'}"
+        after = f"group {principal.responsible_group}, agent {principal.assigned_agent or '-'}"
+        entry = Interaction(
+            id=new_id("int"),
+            at=self._clock(),
+            kind=InteractionKind.ASSIGNMENT,
+            channel="internal",
+            actor=_actor(staff),
+            actor_name=staff.username,
+            text=f"{before} → {after}",
+            reason=f"follows {principal.reference}: {moved_by.reason or '-'}"[:500],
+        )
+        try:
+            self._requests.reassign(
+                joined,
+                entry,
+                group=principal.responsible_group,
+                agent=principal.assigned_agent,
+            )
+        except Conflict:
+            note = Interaction(
+                id=new_id("int"),
+                at=self._clock(),
+                kind=InteractionKind.NOTE,
+                channel="internal",
+                actor="system",
+                text=f"did not follow {principal.reference} to group "
+                f"{principal.responsible_group} (conflict)",
+            )
+            self._requests.annotate(joined, note)
 
     def _answer(self, staff: Staff, request: Request, order: ReplyOrder, key: str) -> AnswerOutcome:
         try:

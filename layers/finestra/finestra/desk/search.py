@@ -8,8 +8,9 @@ filter given           what is read
 =====================  ===========================================================
 ``applicant``          GSI1 ``CITIZEN#<id>``, newest first; the received dates are
                        its key range
-``group``              GSI2, one key range per (queue, shard, stage): the group's
-                       queue and its branches in the caller's districts, the open
+``group``              GSI2, one key range per (queue, shard, stage): the queues of
+                       the group's subtree (itself, every group below it and their
+                       branches in the caller's districts), the open
                        stage and each final state the state filter asks for; the SLA
                        filter narrows the open stage's due-time range
 ``sla``                GSI3 ``DUE#<shard>``, the due-time range the SLA filter names
@@ -36,8 +37,9 @@ ten district branches and the open stage is 11 ranges, so at most 19 calls, abou
 judge (neighbourhood, address); such a page may come back short, with a cursor.
 
 The cursor is signed (:class:`finestra.desk.Cursors`) and holds the search's
-fingerprint, the time the first page was read, the range it stopped in and the key to
-go on from; a cursor of another search, or one changed by hand, is refused.
+fingerprint (its filters and the queues it reads), the time the first page was read,
+the range it stopped in and the key to go on from; a cursor of another search, or
+one changed by hand, is refused.
 """
 
 import hashlib
@@ -298,8 +300,10 @@ class RequestSearch:
         SearchTooBroad
             When none of ``applicant``, ``group`` or ``sla`` is given.
         ValidationFailed
-            When a theme, group, district or neighbourhood is not the catalogue's, or the
-            group's queues are too many to read at once.
+            When a theme, group, district or neighbourhood is not the catalogue's.
+        SubtreeTooWide
+            When the group's subtree takes more than :data:`MAX_RANGES` key ranges; it
+            names the groups below to choose from (the city root's area groups, say).
         Forbidden
             When the group or district is not the caller's.
         MalformedInput
@@ -347,13 +351,14 @@ class RequestSearch:
     def _start(self, staff: Staff, query: SearchQuery) -> tuple[_Plan, _Position]:
         require_reader(staff)
         self._check(staff, query)
-        position = self._opened(staff, query) if query.cursor else None
+        groups = self._groups(staff, query)
+        position = self._opened(staff, query, groups) if query.cursor else None
         as_of = (
             datetime.fromisoformat(position["as_of"])
             if position
             else self._clock().astimezone(UTC).replace(microsecond=0)
         )
-        plan = self._plan(staff, query, as_of)
+        plan = self._plan(staff, query, as_of, groups)
         if position is None:
             return plan, _Position()
         return plan, self._resumed(plan, position)
@@ -392,12 +397,24 @@ class RequestSearch:
                 ) from None
             staff.require_district(place)
 
-    def _plan(self, staff: Staff, query: SearchQuery, as_of: datetime) -> _Plan:
-        groups = (
-            frozenset(self._worklist.queues(staff, query.group, query.district))
-            if query.group
-            else None
+    def _groups(self, staff: Staff, query: SearchQuery) -> frozenset[str] | None:
+        """The queues of the group's subtree; past :data:`MAX_RANGES` when read, refused."""
+        if query.group is None:
+            return None
+        if query.applicant is not None:
+            return frozenset(self._worklist.queues(staff, query.group, query.district))
+        queues = self._worklist.bounded_queues(
+            staff,
+            query.group,
+            query.district,
+            ranges_per_queue=self._shards * len(self._stages(query)),
+            cap=MAX_RANGES,
         )
+        return frozenset(queues)
+
+    def _plan(
+        self, staff: Staff, query: SearchQuery, as_of: datetime, groups: frozenset[str] | None
+    ) -> _Plan:
         if query.applicant is not None:
             low = "REQUEST#" + (self._bound(query.received_from) if query.received_from else "")
             high = "REQUEST#" + (
@@ -416,27 +433,23 @@ class RequestSearch:
                 for shard in range(self._shards)
                 for low, high in self._stage_bounds(query, as_of)
             ]
-            if len(ranges) > MAX_RANGES:
-                raise ValidationFailed(
-                    "covers too many queues to search at once; choose a district",
-                    field="district",
-                )
             return _Plan("group", ranges, self._filters(staff, query, "GSI2", None), groups, as_of)
         low, high = self._due_bounds(query.sla, as_of, "")
         ranges = [_Range("GSI3", f"DUE#{shard}", low, high) for shard in range(self._shards)]
         return _Plan("due", ranges, self._filters(staff, query, "GSI3", None), None, as_of)
 
-    def _stage_bounds(self, query: SearchQuery, as_of: datetime) -> list[tuple[str, str]]:
+    def _stages(self, query: SearchQuery) -> list[str]:
         if query.state == "any":
-            stages = [keys.OPEN_STAGE, *sorted(FINAL_STATES)]
-        elif query.state == "final":
-            stages = sorted(FINAL_STATES)
-        elif query.state == "open":
-            stages = [keys.OPEN_STAGE]
-        else:
-            stages = [keys.queue_stage(RequestState(query.state))]
+            return [keys.OPEN_STAGE, *sorted(FINAL_STATES)]
+        if query.state == "final":
+            return sorted(FINAL_STATES)
+        if query.state == "open":
+            return [keys.OPEN_STAGE]
+        return [keys.queue_stage(RequestState(query.state))]
+
+    def _stage_bounds(self, query: SearchQuery, as_of: datetime) -> list[tuple[str, str]]:
         bounds: list[tuple[str, str]] = []
-        for stage in stages:
+        for stage in self._stages(query):
             if stage == keys.OPEN_STAGE:
                 bounds.append(self._due_bounds(query.sla, as_of, f"{stage}#"))
             else:
@@ -475,7 +488,7 @@ class RequestSearch:
             parts.append(
                 _Filters("contains(#flags, :flag)", {"#flags": "flags"}, {":flag": query.flag})
             )
-        if groups is not None:
+        if groups is not None and len(groups) <= _MAX_LISTED:
             values = {f":g{i}": group for i, group in enumerate(sorted(groups))}
             parts.append(
                 _Filters(
@@ -607,9 +620,11 @@ class RequestSearch:
             updated_at=_time(item.get("updated_at") or item["created_at"]),
         )
 
-    def _opened(self, staff: Staff, query: SearchQuery) -> dict[str, Any]:
+    def _opened(
+        self, staff: Staff, query: SearchQuery, groups: frozenset[str] | None
+    ) -> dict[str, Any]:
         position = self._cursors.open(_CURSOR_KIND, str(query.cursor))
-        if position.get("query") != _fingerprint(staff, query):
+        if position.get("query") != _fingerprint(staff, query, groups):
             raise MalformedInput("belongs to a search with other filters", field="cursor")
         try:
             datetime.fromisoformat(str(position["as_of"]))
@@ -646,7 +661,7 @@ class RequestSearch:
         return self._cursors.seal(
             _CURSOR_KIND,
             {
-                "query": _fingerprint(staff, query),
+                "query": _fingerprint(staff, query, plan.groups),
                 "as_of": plan.as_of.isoformat(),
                 "range": position.range,
                 "start": position.start,
@@ -749,8 +764,11 @@ def _joined(parts: Sequence[_Filters]) -> _Filters:
     return _Filters(" AND ".join(expressions) or None, names, values)
 
 
-def _fingerprint(staff: Staff, query: SearchQuery) -> str:
-    text = json.dumps({"user": staff.user_id, "filters": query.filters()}, sort_keys=True)
+def _fingerprint(staff: Staff, query: SearchQuery, groups: frozenset[str] | None) -> str:
+    queues = sorted(groups) if groups is not None else None
+    text = json.dumps(
+        {"user": staff.user_id, "filters": query.filters(), "queues": queues}, sort_keys=True
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

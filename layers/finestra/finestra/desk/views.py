@@ -84,6 +84,7 @@ __all__ = [
     "RequestDetail",
     "S3AttachmentFiles",
     "SlaCounts",
+    "SubtreeTooWide",
     "UploadIncomplete",
     "Worklist",
     "WorklistItem",
@@ -502,6 +503,57 @@ class CitizenView(BaseModel):
     answers: list[dict[str, Any]]
 
 
+class SubtreeTooWide(ValidationFailed):
+    """A group's subtree takes more key ranges than one read may make.
+
+    Attributes
+    ----------
+    group
+        The group chosen.
+    needed
+        The key ranges its subtree takes.
+    cap
+        The most one read may make.
+    choices
+        The group's children in the caller's districts, its groups before its branches:
+        a narrower choice to make.
+
+    The message names the groups below to choose from, and a district when the caller
+    has more than one; a group with branches alone asks for a district, or a branch.
+    """
+
+    code = "too_many_queues"
+
+    def __init__(
+        self,
+        group: str,
+        needed: int,
+        cap: int,
+        choices: Sequence[str],
+        *,
+        narrowable: bool,
+    ) -> None:
+        groups = [code for code in choices if not _is_branch(code)]
+        wide = (
+            f"{group} and the groups below it take {needed} key ranges to read, "
+            f"more than the {cap} one read may make"
+        )
+        if groups:
+            advice = "choose one of the groups below it: " + ", ".join(groups)
+            if narrowable:
+                advice += ", or a district"
+            super().__init__(f"{wide}; {advice}", field="group")
+        elif narrowable:
+            super().__init__(f"is needed: {wide}", field="district")
+        else:
+            branches = ", ".join(choices)
+            super().__init__(f"{wide}; choose one of its branches: {branches}", field="group")
+        self.group = group
+        self.needed = needed
+        self.cap = cap
+        self.choices = tuple(choices)
+
+
 @dataclass
 class _Queue:
     """One key range of the worklist index: one group's queue, one stage, one shard."""
@@ -545,9 +597,11 @@ class Worklist:
 
     The worklist index (GSI2) keys each request by ``QUEUE#<group>#<shard>`` and
     ``<stage>#<due time>#<reference>``, where the stage is ``open`` for every open
-    state and the state itself once final (:func:`keys.queue_stage`). One group is read
-    as one key range per (queue, shard): the group's own queue and its district or
-    neighbourhood branches in the caller's districts, every shard. The ranges' pages
+    state and the state itself once final (:func:`keys.queue_stage`). A group is read
+    with its whole subtree, as one key range per (queue, shard): the group's own queue,
+    that of every group below it in the catalogue's tree (an area coordinator's group
+    reads each group of the area) and their district or neighbourhood branches in the
+    caller's districts, every shard (:meth:`queues`). The ranges' pages
     are merged by due time, and the cursor keeps where each range stopped. A view
     (:class:`~finestra.desk.worklist_views.WorklistView`) sets the filters it stands
     for; an alarm filters on the request's flags.
@@ -564,9 +618,12 @@ class Worklist:
     state, theme, district, channel, priority, agent (``mine``), alarm and reference
     prefix are ``FilterExpression`` s: the items they drop are read and paid for all
     the same. The SLA filter is a key range, narrowed exactly in code for
-    ``at_risk`` and ``on_time``. A group whose queues would take more than
-    :data:`MAX_QUEUE_READS` ranges (a whole city's neighbourhood branches) is refused
-    until a district narrows it.
+    ``at_risk`` and ``on_time``. The counts are those of the whole subtree read. A
+    group whose subtree would take more than :data:`MAX_QUEUE_READS` ranges (a whole
+    city's neighbourhood branches, an area of many groups) is refused, never read in
+    part: :class:`SubtreeTooWide` names the groups below it to choose from, or asks for
+    a district when it has only branches. The city root is always refused that way,
+    naming the area groups: its subtree is every queue of the city.
     """
 
     def __init__(
@@ -579,12 +636,14 @@ class Worklist:
         shards: int,
         near_fraction: float,
         page_size: int,
+        max_reads: int = MAX_QUEUE_READS,
     ) -> None:
         self._table = table
         self._catalogue = catalogue
         self._cursors = cursors
         self._clock = clock
         self._shards = shards
+        self._max_reads = max_reads
         self._near = near_fraction
         self._page_size = page_size
         longest = max((theme.sla_hours for theme in catalogue.themes), default=24)
@@ -596,13 +655,8 @@ class Worklist:
         query = _narrowed(query)
         group = self._group(staff, query)
         self._check_filters(staff, query)
-        queues = self.queues(staff, group, query.district)
+        queues = self.bounded_queues(staff, group, query.district)
         stage = keys.queue_stage(query.state) if query.state else keys.OPEN_STAGE
-        if len(queues) * self._shards > MAX_QUEUE_READS:
-            raise ValidationFailed(
-                "covers too many queues to read at once; choose a district",
-                field="district",
-            )
         fingerprint = _fingerprint(staff, group, queues, query)
         position = self._opened(query.cursor, fingerprint)
         as_of = (
@@ -636,15 +690,85 @@ class Worklist:
         )
 
     def queues(self, staff: Staff, group: str, district: str | None) -> list[str]:
-        """The group's queue and those of its branches in the caller's (or one) district."""
+        """The queues of a group's subtree in the caller's (or one) district.
+
+        Parameters
+        ----------
+        staff
+            The caller, whose districts choose the branches.
+        group
+            The group chosen.
+        district
+            One district the branches are narrowed to, or ``None`` for all the caller's.
+
+        Returns
+        -------
+        list[str]
+            The group first, then every group below it in the catalogue's tree, each
+            before the groups below it: the groups of ``groups.json`` whatever their
+            district, their district and neighbourhood branches only in the districts
+            asked for.
+        """
         found = [group]
-        for branch in self._catalogue.groups_under(group):
-            if branch.parent != group or not branch.code.startswith(f"{group}."):
-                continue
-            place = self._branch_district(branch.code)
-            if staff.covers_district(place) and district in (None, place):
-                found.append(branch.code)
+        for below in self._catalogue.groups_under(group):
+            if _is_branch(below.code):
+                place = self._branch_district(below.code)
+                if not staff.covers_district(place) or district not in (None, place):
+                    continue
+            found.append(below.code)
         return found
+
+    def bounded_queues(
+        self,
+        staff: Staff,
+        group: str,
+        district: str | None,
+        *,
+        ranges_per_queue: int | None = None,
+        cap: int | None = None,
+    ) -> list[str]:
+        """:meth:`queues`, refused with the groups to choose from when they are too many.
+
+        Parameters
+        ----------
+        staff
+            The caller.
+        group
+            The group chosen.
+        district
+            The district the branches are narrowed to, if one.
+        ranges_per_queue
+            The key ranges one queue costs: its shards by default; a search reading
+            several stages passes shards times stages.
+        cap
+            The most key ranges allowed; :attr:`max_reads` by default.
+
+        Returns
+        -------
+        list[str]
+            The queues, when they take no more than ``cap`` ranges.
+
+        Raises
+        ------
+        SubtreeTooWide
+            When they take more: the error names the group's children in the caller's
+            districts to choose from. The city root's subtree (every group of the city)
+            is always past the cap, so choosing it is refused with the area groups.
+        """
+        queues = self.queues(staff, group, district)
+        per_queue = self._shards if ranges_per_queue is None else ranges_per_queue
+        limit = self._max_reads if cap is None else cap
+        needed = len(queues) * per_queue
+        if needed > limit:
+            narrowable = district is None and (staff.whole_city or len(staff.districts) > 1)
+            choices = self._choices(group, queues)
+            raise SubtreeTooWide(group, needed, limit, choices, narrowable=narrowable)
+        return queues
+
+    @property
+    def max_reads(self) -> int:
+        """The most (queue, shard) key ranges one worklist page reads."""
+        return self._max_reads
 
     def counts(
         self, staff: Staff, queues: Sequence[str], place: _Filters, as_of: datetime
@@ -692,6 +816,11 @@ class Worklist:
             if query.district not in {d.code for d in self._catalogue.districts}:
                 raise ValidationFailed("is not a district code", field="district")
             staff.require_district(query.district)
+
+    def _choices(self, group: str, queues: Sequence[str]) -> list[str]:
+        """The children of ``group`` among ``queues``: its groups first, then its branches."""
+        children = [code for code in queues[1:] if self._catalogue.group(code).parent == group]
+        return sorted(children, key=_is_branch)
 
     def _branch_district(self, code: str) -> str:
         place = code.rsplit(".", 1)[1]
@@ -1524,6 +1653,11 @@ def _joined(*parts: _Filters) -> _Filters:
         names.update(part.names)
         values.update(part.values)
     return _Filters(" AND ".join(expressions) or None, names, values)
+
+
+def _is_branch(code: str) -> bool:
+    """Whether ``code`` is a district or neighbourhood branch (``<group>.d2``, ``waste.b7``)."""
+    return "." in code
 
 
 def _fingerprint(staff: Staff, group: str, queues: Sequence[str], query: WorklistQuery) -> str:

@@ -7,16 +7,30 @@ alarm raised, so the responsible group tells the citizen; or the body returns it
 the request goes back to ``in_resolution`` for the responsible group, with the body's
 reason and the ``external_body_returned`` alarm. Each is one transaction of the request
 (on its version and state) and its history entry: a refusal writes nothing.
+
+**Repeats.** A body whose call timed out sends it again, as a partner system does: the
+same call answers the first receipt, writes nothing more and moves nothing. A call is
+known by its body, request, kind (answer or return) and the hand-over it answers (the
+latest move of the request to ``externally_processed``), and then by the caller's
+``Idempotency-Key`` header or, without one, the SHA-256 of what it says. The same key
+with other content is a :class:`Conflict`; so is any other answer or return once the
+request has left the body. A repeat is recognised for the idempotency table's lifetime
+(``idempotency_ttl_seconds``); a request handed over again is a new hand-over, so the
+same words answer it anew.
 """
 
+import hashlib
+import json
+import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from finestra.desk.actions import Idempotent
 from finestra.domain.catalogue import Catalogue
-from finestra.domain.errors import Conflict, Forbidden, NotFound
+from finestra.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from finestra.domain.ids import new_id
 from finestra.domain.request import REFERENCE, Interaction, Request
 from finestra.domain.vocabulary import InteractionKind, RequestState
@@ -28,7 +42,9 @@ from finestra.storage.table import Put, Table, TransactionConflict, Update
 __all__ = [
     "EXTERNAL_BODY_ANSWERED",
     "EXTERNAL_BODY_RETURNED",
+    "IDEMPOTENCY_HEADER",
     "AnswerOrder",
+    "CallbackCommand",
     "CallbackReceipt",
     "ExternalCallbacks",
     "ReturnOrder",
@@ -39,6 +55,11 @@ EXTERNAL_BODY_ANSWERED: Final = "external_body_answered"
 
 EXTERNAL_BODY_RETURNED: Final = "external_body_returned"
 """The request's alarm once its external body handed it back."""
+
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+"""The header a body names one call with, so that a repeat of it is known."""
+
+_KEY: Final = re.compile(r"^[A-Za-z0-9._:=+/-]{1,100}$")
 
 Said = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -69,8 +90,20 @@ class CallbackReceipt(BaseModel):
     interaction_id: str
 
 
+class CallbackCommand(BaseModel):
+    """A body's call checked and keyed, as the idempotent writer receives it."""
+
+    idempotency_key: str
+    body: str
+    reference: str
+    kind: Literal["answer", "return"]
+    text: str | None = None
+    external_reference: str | None = None
+    reason: str | None = None
+
+
 class ExternalCallbacks:
-    """Applies the external bodies' answers and returns.
+    """Applies the external bodies' answers and returns, once per call.
 
     Parameters
     ----------
@@ -82,6 +115,8 @@ class ExternalCallbacks:
         Stamps each entry.
     shards
         The worklist's shards, for the request's worklist key.
+    idempotent
+        Makes the write answer a repeated call with its first receipt.
     """
 
     def __init__(
@@ -93,6 +128,7 @@ class ExternalCallbacks:
         bodies: ExternalBodies,
         clock: Callable[[], datetime],
         shards: int,
+        idempotent: Idempotent,
     ) -> None:
         self._table = table
         self._requests = requests
@@ -100,9 +136,24 @@ class ExternalCallbacks:
         self._bodies = bodies
         self._clock = clock
         self._shards = shards
+        self._once = idempotent(
+            self._apply,
+            CallbackReceipt,
+            key="idempotency_key",
+            payload="[body, reference, kind, text, external_reference, reason]",
+        )
 
-    def answer(self, body: ExternalBody, reference: str, order: AnswerOrder) -> CallbackReceipt:
-        """Record the body's answer and move the request to ``pending_answer``.
+    def answer(
+        self,
+        body: ExternalBody,
+        reference: str,
+        order: AnswerOrder,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CallbackReceipt:
+        """Record the body's answer and move the request to ``pending_answer``, once.
+
+        A repeat of the same call answers the first receipt (see the module's notes).
 
         Raises
         ------
@@ -110,14 +161,104 @@ class ExternalCallbacks:
             When no request has the reference.
         Forbidden
             When the request is not one handed to this body.
+        ValidationFailed
+            When the ``Idempotency-Key`` is not 1 to 100 plain characters.
         Conflict
             When the request is not with the body now (answered, returned or never
-            handed over), or changed meanwhile.
+            handed over) and the call is not a repeat, the key was used with other
+            content, or the request changed meanwhile.
         """
-        request = self._handed(body, reference)
-        text = order.text
-        if order.external_reference:
-            text = f"{text}\n\n[{body.code}: {order.external_reference[:80]}]"
+        command = self._command(
+            body,
+            reference,
+            idempotency_key,
+            kind="answer",
+            text=order.text,
+            external_reference=order.external_reference,
+        )
+        return self._settled(command)
+
+    def give_back(
+        self,
+        body: ExternalBody,
+        reference: str,
+        order: ReturnOrder,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CallbackReceipt:
+        """Return the request to its responsible group (``in_resolution``), with the reason.
+
+        Raises
+        ------
+        NotFound, Forbidden, ValidationFailed, Conflict
+            As :meth:`answer`.
+        """
+        command = self._command(
+            body, reference, idempotency_key, kind="return", reason=order.reason
+        )
+        return self._settled(command)
+
+    def _command(
+        self,
+        body: ExternalBody,
+        reference: str,
+        given: str | None,
+        *,
+        kind: Literal["answer", "return"],
+        text: str | None = None,
+        external_reference: str | None = None,
+        reason: str | None = None,
+    ) -> CallbackCommand:
+        request = self._mine(body, reference)
+        said = {"text": text, "external_reference": external_reference, "reason": reason}
+        if given is None:
+            canonical = json.dumps(said, sort_keys=True, ensure_ascii=False)
+            call = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        elif _KEY.fullmatch(given):
+            call = f"key:{given}"
+        else:
+            raise ValidationFailed(
+                "must be 1 to 100 letters, digits or . _ : = + / -", field=IDEMPOTENCY_HEADER
+            )
+        handover = self._handover(request)
+        return CallbackCommand(
+            idempotency_key=f"{body.code}#{request.reference}#{kind}#{handover}#{call}",
+            body=body.code,
+            reference=request.reference,
+            kind=kind,
+            **said,
+        )
+
+    def _settled(self, command: CallbackCommand) -> CallbackReceipt:
+        try:
+            return self._once(command)
+        except Conflict as exc:
+            if exc.field != "provider_message_id":
+                raise
+            raise Conflict(
+                "was already used for a call with other content", field=IDEMPOTENCY_HEADER
+            ) from exc
+
+    def _handover(self, request: Request) -> str:
+        """The id of the latest move of ``request`` to the body (``0`` when none is recorded)."""
+        moves = [
+            entry.id
+            for entry in self._requests.history(request.reference)
+            if entry.to_state is RequestState.EXTERNALLY_PROCESSED
+        ]
+        return moves[-1] if moves else "0"
+
+    def _apply(self, command: CallbackCommand) -> CallbackReceipt:
+        body = self._bodies.get(command.body)
+        if command.kind == "answer":
+            return self._record_answer(body, command)
+        return self._record_return(body, command)
+
+    def _record_answer(self, body: ExternalBody, command: CallbackCommand) -> CallbackReceipt:
+        request = self._handed(body, command.reference)
+        text = command.text or ""
+        if command.external_reference:
+            text = f"{text}\n\n[{body.code}: {command.external_reference[:80]}]"
         interaction = self._entry(
             body, InteractionKind.INBOUND_MESSAGE, text=text, to=RequestState.PENDING_ANSWER
         )
@@ -128,17 +269,13 @@ class ExternalCallbacks:
             interaction_id=interaction.id,
         )
 
-    def give_back(self, body: ExternalBody, reference: str, order: ReturnOrder) -> CallbackReceipt:
-        """Return the request to its responsible group (``in_resolution``), with the reason.
-
-        Raises
-        ------
-        NotFound, Forbidden, Conflict
-            As :meth:`answer`.
-        """
-        request = self._handed(body, reference)
+    def _record_return(self, body: ExternalBody, command: CallbackCommand) -> CallbackReceipt:
+        request = self._handed(body, command.reference)
         interaction = self._entry(
-            body, InteractionKind.STATE_CHANGE, reason=order.reason, to=RequestState.IN_RESOLUTION
+            body,
+            InteractionKind.STATE_CHANGE,
+            reason=command.reason,
+            to=RequestState.IN_RESOLUTION,
         )
         self._move(request, interaction, RequestState.IN_RESOLUTION, EXTERNAL_BODY_RETURNED)
         return CallbackReceipt(
@@ -147,13 +284,17 @@ class ExternalCallbacks:
             interaction_id=interaction.id,
         )
 
-    def _handed(self, body: ExternalBody, reference: str) -> Request:
+    def _mine(self, body: ExternalBody, reference: str) -> Request:
         request = self._requests.get(reference) if REFERENCE.fullmatch(reference) else None
         if request is None:
             raise NotFound("no request has this reference")
         theme = self._catalogue.theme(request.theme_code) if request.theme_code else None
         if theme is None or theme.external_body != body.name:
             raise Forbidden("this request was not handed to your organisation")
+        return request
+
+    def _handed(self, body: ExternalBody, reference: str) -> Request:
+        request = self._mine(body, reference)
         if request.state is not RequestState.EXTERNALLY_PROCESSED:
             raise Conflict(
                 f"is {request.state.value}; only a request with your organisation can be "

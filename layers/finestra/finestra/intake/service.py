@@ -1,10 +1,18 @@
-"""The intake: recognise the citizen, then create a request or add to an open one."""
+"""The intake: recognise the citizen, then create a request or add to an open one.
+
+A message that starts with a claim keyword (:class:`ClaimKeywords`) on the thread of the
+citizen's closed or cancelled request (an email's reference, or for SMS the citizen's
+latest such request) opens a claim through the desk's own :class:`ClaimWriter`, within
+its 60 days; past them, or without the keyword, the message opens a new request, as a
+message on any ended request does.
+"""
 
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from finestra.desk.claims import CLAIMABLE_STATES, ClaimCommand, ClaimWriter
 from finestra.domain.catalogue import Catalogue, Theme
 from finestra.domain.citizen import Citizen, Consent, ContactPoint, EntityApplicant
 from finestra.domain.errors import Conflict, ValidationFailed
@@ -24,6 +32,7 @@ from finestra.domain.vocabulary import (
     RequestType,
     ResponseChannel,
 )
+from finestra.intake.claims import ClaimKeywords
 from finestra.intake.message import InboundMessage, IntakeOutcome, IntakeResult
 from finestra.storage import keys
 from finestra.storage.citizens import CitizenStore
@@ -68,6 +77,7 @@ class IntakeService:
         catalogue: Catalogue,
         triage_group: str,
         clock: Clock,
+        claim_keywords: ClaimKeywords | None = None,
     ) -> None:
         self._table = table
         self._citizens = citizens
@@ -76,6 +86,8 @@ class IntakeService:
         self._catalogue = catalogue
         self._triage_group = triage_group
         self._clock = clock
+        self._claim_keywords = claim_keywords or ClaimKeywords()
+        self._claims = ClaimWriter(requests=requests, catalogue=catalogue, clock=clock)
 
     def submit(self, message: InboundMessage) -> IntakeResult:
         """Write ``message`` as a new request, or as the next turn of an open one."""
@@ -151,10 +163,65 @@ class IntakeService:
             given_name=message.given_name,
             family_names=message.family_names,
         )
+        languages = self._claim_keywords.languages_of(message.text)
+        claimed = (
+            self._claimed(message, resolution.citizen)
+            if languages and not resolution.is_new
+            else None
+        )
+        if claimed is not None:
+            return self._claim(claimed, message, resolution, languages)
         target = None if resolution.is_new else self._thread(message, resolution.citizen)
         if target is not None:
             return self._add_to(target, message, resolution)
         return self._create(message, resolution)
+
+    def _claimed(self, message: InboundMessage, citizen: Citizen) -> Request | None:
+        """The citizen's ended request a claim keyword names, while it can be claimed."""
+        candidate = None
+        if message.in_reply_to:
+            candidate = self._requests.get(message.in_reply_to)
+        elif message.continue_pending:
+            claimable = {state.value for state in CLAIMABLE_STATES}
+            for summary in self._requests.of_citizen(citizen.id, limit=10):
+                if summary.get("state") in claimable:
+                    candidate = self._requests.get(str(summary["reference"]))
+                    break
+        if candidate is None or candidate.citizen_id != citizen.id:
+            return None
+        try:
+            self._claims.check(candidate)
+        except Conflict:
+            return None
+        return candidate
+
+    def _claim(
+        self,
+        claimed: Request,
+        message: InboundMessage,
+        resolution: Resolution,
+        languages: frozenset[Language],
+    ) -> IntakeResult:
+        if resolution.new_points:
+            self._write(resolution, [])
+        command = ClaimCommand(
+            idempotency_key=f"{message.channel.value}#{message.provider_message_id}",
+            reference=claimed.reference,
+            actor=f"citizen:{resolution.citizen.id}",
+            text=message.text,
+            channel=message.channel,
+            language=next(iter(languages)) if len(languages) == 1 else None,
+            response_channel=NATIVE_RESPONSE.get(message.channel),
+            provider_message_id=message.provider_message_id,
+            attachments=message.attachments,
+        )
+        receipt = self._claims.write(command)
+        return IntakeResult(
+            outcome=IntakeOutcome.REQUEST_CREATED,
+            citizen_id=resolution.citizen.id,
+            reference=receipt.reference,
+            state=receipt.state,
+        )
 
     def _resolve(
         self,

@@ -141,3 +141,47 @@ def staff_export(user_id: str, at_iso: str, export_id: str) -> dict[str, str]:
 def month_export(month: str, at_iso: str, export_id: str) -> dict[str, str]:
     """Key of the same record, under the month it was made in (``yyyy-mm``)."""
     return {"PK": f"EXPORTS#{month}", "SK": f"AT#{at_iso}#{export_id}"}
+
+
+DRAFT_PREFIX: Final = "DRAFT#"
+"""The start of a draft's sort key; the rest is its author's user id (see :func:`draft`)."""
+
+
+def draft(reference: str, user_id: str) -> dict[str, str]:
+    """Key of one staff member's draft answer to a request, in the request's collection."""
+    return {"PK": f"REQUEST#{reference}", "SK": f"{DRAFT_PREFIX}{user_id}"}
+
+
+def conversation(reference: str, conversation_id: str) -> dict[str, str]:
+    """Key of a conversation on a request, in the request's collection."""
+    return {"PK": f"REQUEST#{reference}", "SK": f"CONVERSATION#{conversation_id}"}
+
+
+def conversations_prefix(conversation_id: str = "") -> str:
+    """The sort-key prefix of a request's conversation items (of one, when ``conversation_id``)."""
+    return f"CONVERSATION#{conversation_id}"
+
+
+def conversation_messages_prefix(conversation_id: str) -> str:
+    """The sort-key prefix of one conversation's messages, in time order."""
+    return f"{conversations_prefix(conversation_id)}#MSG#"
+
+
+def conversation_message(
+    reference: str, conversation_id: str, at_iso: str, message_id: str
+) -> dict[str, str]:
+    """Key of one message of a conversation, beside the conversation."""
+    return {
+        "PK": f"REQUEST#{reference}",
+        "SK": f"{conversation_messages_prefix(conversation_id)}{at_iso}#{message_id}",
+    }
+
+
+def inbox_partition(group: str) -> str:
+    """Partition key of a group's conversation inbox: the conversations it has not opened."""
+    return f"INBOX#{group}"
+
+
+def inbox(group: str, reference: str, conversation_id: str) -> dict[str, str]:
+    """Key of one conversation in a group's inbox; its requests' items sort together."""
+    return {"PK": inbox_partition(group), "SK": f"{reference}#{conversation_id}"}

@@ -616,12 +616,18 @@ class RequestStore:
 
     @staticmethod
     def interaction_erasure(item: Item, at: datetime) -> Update:
-        """Forget the text and files of one stored interaction; its kind, time and states stay."""
+        """Forget what staff or the citizen wrote in one stored interaction, and its files.
+
+        The text, the staff's reason (free text that may name the citizen) and the files go;
+        its kind, time, actor and states stay.
+        """
         return Update(
             key={"PK": str(item["PK"]), "SK": str(item["SK"])},
-            expression="SET erased_at = if_not_exists(erased_at, :at) REMOVE #text, #files",
+            expression=(
+                "SET erased_at = if_not_exists(erased_at, :at) REMOVE #text, #files, #reason"
+            ),
             condition="attribute_exists(PK)",
-            names={"#text": "text", "#files": "attachments"},
+            names={"#text": "text", "#files": "attachments", "#reason": "reason"},
             values={":at": at.isoformat()},
         )
 

@@ -5,17 +5,25 @@ signed one-use link.
 """
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs
 
 from chalice.app import Chalice, Response
+from pydantic import BaseModel
 
 from finestra import observability
 from finestra.apps.external import PAGE_HEADERS, ExternalApp, reply_form, settled, thanks
 from finestra.desk.conversations import ExternalReplyOrder
 from finestra.domain.errors import MalformedInput
 from finestra.external.bodies import ExternalBody
-from finestra.external.callbacks import IDEMPOTENCY_HEADER, AnswerOrder, ReturnOrder
+from finestra.external.callbacks import (
+    IDEMPOTENCY_HEADER,
+    AnswerOrder,
+    CallbackReceipt,
+    ExternalCallbacks,
+    ReturnOrder,
+)
 from finestra.external.callers import API_KEY_HEADER
 from finestra.http import JSON, current_request, endpoint, install, parse_body, raw_body
 from finestra.runtime import Lazy
@@ -30,6 +38,9 @@ external = Lazy(lambda: ExternalApp(ExternalApiSettings()))
 PREFIX = "/api/external/v1"
 FORM = "application/x-www-form-urlencoded"
 
+OrderT = TypeVar("OrderT", bound=BaseModel)
+OrderT_contra = TypeVar("OrderT_contra", bound=BaseModel, contravariant=True)
+
 
 def _caller() -> ExternalBody:
     """The body whose API key the call carries; 401 without a valid one."""
@@ -40,20 +51,49 @@ def _answer(body: Any, status: int = 200) -> Response:
     return Response(body=body, status_code=status, headers={**JSON, "Cache-Control": "no-store"})
 
 
+class _Callback(Protocol[OrderT_contra]):
+    def __call__(
+        self,
+        body: ExternalBody,
+        reference: str,
+        order: OrderT_contra,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CallbackReceipt: ...
+
+
+def _called_back(
+    reference: str,
+    order_type: type[OrderT],
+    pick: Callable[[ExternalCallbacks], _Callback[OrderT]],
+    *,
+    event: str,
+    metric: str,
+) -> Response:
+    """Run one callback for the calling body, once per idempotency key, and count it."""
+    body = _caller()
+    order = parse_body(current_request(app), order_type)
+    key = current_request(app).headers.get(IDEMPOTENCY_HEADER)
+    handle = pick(external.get().bound_callbacks(app.lambda_context))
+    receipt = settled(lambda: handle(body, reference, order, idempotency_key=key))
+    obs.logger.info(event, reference=reference, body=body.code)
+    obs.count(metric, body=body.code)
+    return _answer(receipt.model_dump(mode="json"))
+
+
 @app.route(
     f"{PREFIX}/requests/{{reference}}/answer", methods=["POST"], content_types=["application/json"]
 )
 @endpoint(obs)
 def answer_request(reference: str) -> Response:
     """The body answers a request it was handed."""
-    body = _caller()
-    order = parse_body(current_request(app), AnswerOrder)
-    key = current_request(app).headers.get(IDEMPOTENCY_HEADER)
-    callbacks = external.get().bound_callbacks(app.lambda_context)
-    receipt = settled(lambda: callbacks.answer(body, reference, order, idempotency_key=key))
-    obs.logger.info("External answer", reference=reference, body=body.code)
-    obs.count("ExternalAnswers", body=body.code)
-    return _answer(receipt.model_dump(mode="json"))
+    return _called_back(
+        reference,
+        AnswerOrder,
+        lambda callbacks: callbacks.answer,
+        event="External answer",
+        metric="ExternalAnswers",
+    )
 
 
 @app.route(
@@ -62,14 +102,13 @@ def answer_request(reference: str) -> Response:
 @endpoint(obs)
 def return_request(reference: str) -> Response:
     """The body hands a request back to the city, saying why."""
-    body = _caller()
-    order = parse_body(current_request(app), ReturnOrder)
-    key = current_request(app).headers.get(IDEMPOTENCY_HEADER)
-    callbacks = external.get().bound_callbacks(app.lambda_context)
-    receipt = settled(lambda: callbacks.give_back(body, reference, order, idempotency_key=key))
-    obs.logger.info("External return", reference=reference, body=body.code)
-    obs.count("ExternalReturns", body=body.code)
-    return _answer(receipt.model_dump(mode="json"))
+    return _called_back(
+        reference,
+        ReturnOrder,
+        lambda callbacks: callbacks.give_back,
+        event="External return",
+        metric="ExternalReturns",
+    )
 
 
 @app.route(f"{PREFIX}/replies/{{token}}", methods=["GET"])

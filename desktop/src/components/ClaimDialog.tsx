@@ -2,52 +2,25 @@
 
 import { useState } from 'react';
 
-import type { RequestRecord } from '../api/types';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
-import { useAction } from './action';
 import { ErrorNotice } from './common';
 import { ConfirmDialog } from './Dialog';
+import { type RequestDialogProps, useKeyedSubmit } from './requestDialog';
 
-function newKey(): string {
-  return `claim-${crypto.randomUUID()}`;
-}
-
-export function ClaimDialog({
-  request,
-  open,
-  onClose,
-  onDone,
-}: {
-  readonly request: RequestRecord;
-  readonly open: boolean;
-  readonly onClose: () => void;
-  readonly onDone: (announcement: string) => void;
-}) {
+export function ClaimDialog({ request, open, onClose, onDone }: RequestDialogProps) {
   const { api } = useDesk();
   const { t } = useI18n();
-  const action = useAction();
+  const action = useKeyedSubmit('claim', { onClose, onDone });
   const [text, setText] = useState('');
-  const [key, setKey] = useState(newKey);
   const submit = () => {
     if (!text.trim()) {
       return;
     }
-    let opened = '';
-    void action
-      .run(() =>
-        api.claim(request.reference, text.trim(), key).then((receipt) => {
-          opened = receipt.reference;
-        }),
-      )
-      .then((ok) => {
-        if (ok) {
-          setText('');
-          setKey(newKey());
-          onClose();
-          onDone(t('claim.done', { reference: opened }));
-        }
-      });
+    action.submit(
+      (key) => api.claim(request.reference, text.trim(), key).then((receipt) => t('claim.done', { reference: receipt.reference })),
+      () => setText(''),
+    );
   };
   return (
     <ConfirmDialog

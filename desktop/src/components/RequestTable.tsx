@@ -1,4 +1,6 @@
-/** A plain table of requests, for a citizen's record. */
+/** A plain table of requests, for a citizen's record or a search's results. */
+
+import type { ReactNode } from 'react';
 
 import type { WorklistItem } from '../api/types';
 import { districtName } from '../city';
@@ -6,20 +8,61 @@ import { useI18n } from '../i18n/context';
 import { Link, paths } from '../router';
 import { SlaBadge, When } from './common';
 
-export function RequestTable({ items, caption }: { readonly items: readonly WorklistItem[]; readonly caption: string }) {
+/** A column after the reference, which always leads the row. */
+export type RequestColumn = 'theme' | 'channel' | 'state' | 'district' | 'group' | 'received' | 'sla';
+
+const RECORD_COLUMNS: readonly RequestColumn[] = ['theme', 'channel', 'state', 'district', 'received', 'sla'];
+
+export function RequestTable({
+  items,
+  caption,
+  columns = RECORD_COLUMNS,
+  className,
+}: {
+  readonly items: readonly WorklistItem[];
+  readonly caption: string;
+  readonly columns?: readonly RequestColumn[];
+  readonly className?: string;
+}) {
   const { t, word } = useI18n();
+  const heading: Record<RequestColumn, string> = {
+    theme: t('column.theme'),
+    channel: t('column.channel'),
+    state: t('column.state'),
+    district: t('column.district'),
+    group: t('advsearch.column.group'),
+    received: t('column.received'),
+    sla: t('column.sla'),
+  };
+  const cell = (item: WorklistItem, column: RequestColumn): ReactNode => {
+    switch (column) {
+      case 'theme':
+        return item.theme_name;
+      case 'channel':
+        return word('channel', item.channel);
+      case 'state':
+        return word('state', item.state);
+      case 'district':
+        return districtName(item.district) ?? t('district.none');
+      case 'group':
+        return item.group;
+      case 'received':
+        return <When iso={item.received_at} />;
+      case 'sla':
+        return <SlaBadge sla={item.sla} />;
+    }
+  };
   return (
-    <table className="table">
+    <table className={className === undefined ? 'table' : `table ${className}`}>
       <caption className="visually-hidden">{caption}</caption>
       <thead>
         <tr>
           <th scope="col">{t('column.reference')}</th>
-          <th scope="col">{t('column.theme')}</th>
-          <th scope="col">{t('column.channel')}</th>
-          <th scope="col">{t('column.state')}</th>
-          <th scope="col">{t('column.district')}</th>
-          <th scope="col">{t('column.received')}</th>
-          <th scope="col">{t('column.sla')}</th>
+          {columns.map((column) => (
+            <th key={column} scope="col">
+              {heading[column]}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
@@ -30,16 +73,9 @@ export function RequestTable({ items, caption }: { readonly items: readonly Work
                 {item.reference}
               </Link>
             </th>
-            <td>{item.theme_name}</td>
-            <td>{word('channel', item.channel)}</td>
-            <td>{word('state', item.state)}</td>
-            <td>{districtName(item.district) ?? t('district.none')}</td>
-            <td>
-              <When iso={item.received_at} />
-            </td>
-            <td>
-              <SlaBadge sla={item.sla} />
-            </td>
+            {columns.map((column) => (
+              <td key={column}>{cell(item, column)}</td>
+            ))}
           </tr>
         ))}
       </tbody>

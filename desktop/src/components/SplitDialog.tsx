@@ -2,38 +2,23 @@
 
 import { useState } from 'react';
 
-import type { RequestRecord, SplitPart } from '../api/types';
+import type { SplitPart } from '../api/types';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
-import { useAction } from './action';
 import { ErrorNotice } from './common';
 import { ConfirmDialog } from './Dialog';
+import { type RequestDialogProps, useKeyedSubmit } from './requestDialog';
 import { byArea, themeLabel, useThemes } from './themes';
 
 const MAX_PARTS = 5;
 
-function newKey(): string {
-  return `split-${crypto.randomUUID()}`;
-}
-
-export function SplitDialog({
-  request,
-  open,
-  onClose,
-  onDone,
-}: {
-  readonly request: RequestRecord;
-  readonly open: boolean;
-  readonly onClose: () => void;
-  readonly onDone: (announcement: string) => void;
-}) {
+export function SplitDialog({ request, open, onClose, onDone }: RequestDialogProps) {
   const { api } = useDesk();
   const i18n = useI18n();
   const { t } = i18n;
   const { themes } = useThemes();
-  const action = useAction();
+  const action = useKeyedSubmit('split', { onClose, onDone });
   const [parts, setParts] = useState<SplitPart[]>([{ theme: '', description: '' }]);
-  const [key, setKey] = useState(newKey);
   const [incomplete, setIncomplete] = useState(false);
   const change = (index: number, update: Partial<SplitPart>) =>
     setParts((current) => current.map((part, at) => (at === index ? { ...part, ...update } : part)));
@@ -44,16 +29,10 @@ export function SplitDialog({
       return;
     }
     setIncomplete(false);
-    void action
-      .run(() => api.split(request.reference, ready, key).then(() => undefined))
-      .then((ok) => {
-        if (ok) {
-          setParts([{ theme: '', description: '' }]);
-          setKey(newKey());
-          onClose();
-          onDone(i18n.count('split.done', ready.length));
-        }
-      });
+    action.submit(
+      (key) => api.split(request.reference, ready, key).then(() => i18n.count('split.done', ready.length)),
+      () => setParts([{ theme: '', description: '' }]),
+    );
   };
   return (
     <ConfirmDialog

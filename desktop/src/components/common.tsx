@@ -4,6 +4,7 @@ import { type ReactNode, useEffect, useRef } from 'react';
 
 import { ApiError } from '../api/client';
 import type { Priority, Sla } from '../api/types';
+import { DISTRICTS } from '../city';
 import { useI18n } from '../i18n/context';
 import { errorMessage, type MessageKey } from '../i18n/messages';
 
@@ -90,6 +91,15 @@ export function PriorityTag({ priority }: { readonly priority: Priority }) {
 }
 
 /** A time shown relative to now, with the exact time for hover and assistive technology. */
+/** The city's districts as the options of a select, after whatever first option it has. */
+export function DistrictOptions() {
+  return DISTRICTS.map((district) => (
+    <option key={district.code} value={district.code}>
+      {district.name}
+    </option>
+  ));
+}
+
 export function When({ iso, now }: { readonly iso: string; readonly now?: Date }) {
   const { relative, dateTime } = useI18n();
   return (

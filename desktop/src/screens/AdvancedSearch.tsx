@@ -20,14 +20,14 @@ import {
   SEARCH_FIELDS,
   type SearchField,
 } from '../api/types';
-import { DISTRICTS } from '../city';
-import { ErrorNotice, Loading, ScreenTitle, SlaBadge, When } from '../components/common';
+import { DistrictOptions, ErrorNotice, Loading, ScreenTitle } from '../components/common';
 import { download } from '../components/download';
 import { useLoad } from '../components/load';
+import { type RequestColumn, RequestTable } from '../components/RequestTable';
 import { themeLabel, useThemes } from '../components/themes';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
-import { Link, paths, useNavigation } from '../router';
+import { paths, useNavigation } from '../router';
 import { SearchMap } from './SearchMap';
 
 export const EXPORT_CAP = 5000;
@@ -231,11 +231,7 @@ function FilterForm({ asked, onAsk }: { readonly asked: RequestSearchFilter; rea
         <label htmlFor="as-district">{t('advsearch.district')}</label>
         <select id="as-district" value={draft.district} onChange={set('district')}>
           <option value="">{t('advsearch.any')}</option>
-          {DISTRICTS.map((district) => (
-            <option key={district.code} value={district.code}>
-              {district.name}
-            </option>
-          ))}
+          <DistrictOptions />
         </select>
       </div>
       <div className="field">
@@ -251,46 +247,7 @@ function FilterForm({ asked, onAsk }: { readonly asked: RequestSearchFilter; rea
   );
 }
 
-function ResultTable({ items }: { readonly items: readonly RequestSearchItem[] }) {
-  const { t, word } = useI18n();
-  return (
-    <table className="table search-table">
-      <caption className="visually-hidden">{t('advsearch.results')}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{t('column.reference')}</th>
-          <th scope="col">{t('column.theme')}</th>
-          <th scope="col">{t('column.state')}</th>
-          <th scope="col">{t('column.district')}</th>
-          <th scope="col">{t('advsearch.column.group')}</th>
-          <th scope="col">{t('column.received')}</th>
-          <th scope="col">{t('column.sla')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((item) => (
-          <tr key={item.reference}>
-            <th scope="row">
-              <Link to={paths.request(item.reference)} className="reference">
-                {item.reference}
-              </Link>
-            </th>
-            <td>{item.theme_name}</td>
-            <td>{word('state', item.state)}</td>
-            <td>{DISTRICTS.find((d) => d.code === item.district)?.name ?? t('district.none')}</td>
-            <td>{item.group}</td>
-            <td>
-              <When iso={item.received_at} />
-            </td>
-            <td>
-              <SlaBadge sla={item.sla} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
+const SEARCH_COLUMNS: readonly RequestColumn[] = ['theme', 'state', 'district', 'group', 'received', 'sla'];
 
 function Exports({ filter, blocked, onTooLarge }: { readonly filter: RequestSearchFilter; readonly blocked: boolean; readonly onTooLarge: () => void }) {
   const { t, language } = useI18n();
@@ -388,7 +345,11 @@ export function AdvancedSearch() {
             </button>
           </div>
           <Exports filter={results.filter} blocked={tooLarge === query} onTooLarge={() => setTooLarge(query)} />
-          {view === 'list' ? <ResultTable items={results.items} /> : <SearchMap items={results.items} />}
+          {view === 'list' ? (
+            <RequestTable items={results.items} caption={t('advsearch.results')} columns={SEARCH_COLUMNS} className="search-table" />
+          ) : (
+            <SearchMap items={results.items} />
+          )}
           {moreError !== null && <ErrorNotice error={moreError} />}
           {results.next && (
             <button type="button" className="button-secondary" onClick={more} disabled={busy}>

@@ -5,9 +5,8 @@ import { type SyntheticEvent, useEffect, useState } from 'react';
 import type { CitizenView, ContactChannel, Language, RequestType, ResponseChannel } from '../api/types';
 import { CONTACT_CHANNELS, LANGUAGES, REQUEST_TYPES, RESPONSE_CHANNELS } from '../api/types';
 import { worksRequests } from '../auth/roles';
-import { DISTRICTS } from '../city';
 import { useAction } from '../components/action';
-import { ErrorNotice, FailedNotice, ScreenTitle } from '../components/common';
+import { DistrictOptions, ErrorNotice, FailedNotice, ScreenTitle } from '../components/common';
 import { byArea, themeLabel, useThemes } from '../components/themes';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
@@ -304,11 +303,7 @@ export function NewRequest() {
               <label htmlFor="intake-district">{t('intake.district')}</label>
               <select id="intake-district" value={form.district} onChange={(event) => set('district', event.target.value)}>
                 <option value="">{t('district.none')}</option>
-                {DISTRICTS.map((district) => (
-                  <option key={district.code} value={district.code}>
-                    {district.name}
-                  </option>
-                ))}
+                <DistrictOptions />
               </select>
             </div>
           </div>

@@ -1,13 +1,26 @@
 """Settings read from the environment once, validated, and passed down from there."""
 
 from pathlib import Path
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLA_NEAR_FRACTION: Final = 0.9
 """The share of its SLA a request has spent when it is about to breach (desk and watch)."""
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("is not a time zone this runtime knows") from exc
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+"""The name of a time zone the runtime knows, such as ``Europe/Madrid``."""
 
 
 class FunctionSettings(BaseSettings):

@@ -1,15 +1,15 @@
 """The digest function's settings and application object."""
 
 from functools import cached_property
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from finestra.adapters.email import SesEmailSender
 from finestra.apps.base import App, Clock
 from finestra.desk.digest import DigestSender, InboxConversations, load_subscriptions
 from finestra.runtime import Clients, utc_now
-from finestra.settings import FunctionSettings
+from finestra.settings import FunctionSettings, TimeZoneName
 
 __all__ = ["DigestApp", "DigestSettings"]
 
@@ -20,18 +20,9 @@ class DigestSettings(FunctionSettings):
     mail_from: str = Field(min_length=3, description="the city's verified sender address")
     ses_configuration_set: str | None = None
     near_fraction: float = Field(default=0.9, gt=0, lt=1, description="share of the SLA spent")
-    city_time_zone: str = Field(
+    city_time_zone: TimeZoneName = Field(
         default="Europe/Madrid", description="the zone whose morning the digest goes out in"
     )
-
-    @field_validator("city_time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("is not a time zone this runtime knows") from exc
-        return value
 
 
 class DigestApp(App):

@@ -359,6 +359,18 @@ def returned_to(request: Request, group: str) -> bool:
     return group != request.responsible_group and group in request.former_groups
 
 
+def system_note(at: datetime, text: str) -> Interaction:
+    """An internal note the system writes into a request's history, at ``at``."""
+    return Interaction(
+        id=new_id("int"),
+        at=at,
+        kind=InteractionKind.NOTE,
+        channel="internal",
+        actor="system",
+        text=text,
+    )
+
+
 def _higher(a: Priority, b: Priority) -> Priority:
     return max(a, b, key=_PRIORITY_ORDER.index)
 
@@ -724,14 +736,7 @@ class RequestActions:
         if not force or held is None or held.holder == staff.user_id:
             self._locks.release(staff.user_id, request.reference)
             return None
-        note = Interaction(
-            id=new_id("int"),
-            at=self._clock(),
-            kind=InteractionKind.NOTE,
-            channel="internal",
-            actor="system",
-            text=f"lock of {held.holder_name} broken by {staff.username}",
-        )
+        note = system_note(self._clock(), f"lock of {held.holder_name} broken by {staff.username}")
         try:
             self._requests.annotate(request, note, alongside=[self._locks.breaking(held)])
         except TransactionConflict as exc:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from finestra.desk.locks import RequestLocks
 from finestra.domain.alarms import CLAIMED
 from finestra.domain.catalogue import Catalogue, Theme
-from finestra.domain.errors import Conflict, NotFound, ValidationFailed
+from finestra.domain.errors import Conflict, NotFound
 from finestra.domain.ids import claim_reference, new_id, root_reference
 from finestra.domain.request import Attachment, Interaction, Request
 from finestra.domain.vocabulary import (
@@ -192,7 +192,7 @@ class ClaimWriter:
 
     def _claim_request(self, claimed: Request, root: Request, command: ClaimCommand) -> Request:
         now = self._clock()
-        theme = self._known_theme(claimed.theme_code)
+        theme = self._catalogue.known_theme(claimed.theme_code)
         origin = Interaction(
             id=new_id("int"),
             at=now,
@@ -245,11 +245,3 @@ class ClaimWriter:
         if request is None:
             raise NotFound("no request has this reference")
         return request
-
-    def _known_theme(self, code: str | None) -> Theme | None:
-        if code is None:
-            return None
-        try:
-            return self._catalogue.theme(code)
-        except ValidationFailed:
-            return None

@@ -46,6 +46,7 @@ from finestra.desk.actions import (
     ReplyOrder,
     RequestActions,
     Written,
+    system_note,
 )
 from finestra.desk.claims import ClaimCommand, ClaimReceipt, ClaimWriter
 from finestra.desk.locks import RequestLocks
@@ -314,13 +315,12 @@ class LinkService:
             self._entry(staff, f"joined to {principal.reference}"),
             self._entry(staff, f"{joined.reference} joined to this request"),
         )
-        checks = self._lock_checks(staff, joined, principal)
-        try:
-            self._links.join(joined, principal, entries, checks=checks)
-        except TransactionConflict as exc:
-            raise self._refusal(staff, joined, principal) from exc
-        stored = self._requests.get(joined.reference)
-        return self.links(stored or joined)
+        return self._linked(
+            staff,
+            lambda checks: self._links.join(joined, principal, entries, checks=checks),
+            joined,
+            principal,
+        )
 
     def unjoin(self, staff: Staff, reference: str) -> LinksView:
         """Undo the join of ``reference``, before either request has ended.
@@ -344,13 +344,12 @@ class LinkService:
             self._entry(staff, f"unjoined from {principal.reference}"),
             self._entry(staff, f"{joined.reference} unjoined from this request"),
         )
-        checks = self._lock_checks(staff, joined, principal)
-        try:
-            self._links.unjoin(joined, principal, entries, checks=checks)
-        except TransactionConflict as exc:
-            raise self._refusal(staff, joined, principal) from exc
-        stored = self._requests.get(joined.reference)
-        return self.links(stored or joined)
+        return self._linked(
+            staff,
+            lambda checks: self._links.unjoin(joined, principal, entries, checks=checks),
+            joined,
+            principal,
+        )
 
     # ------------------------------------------------------------------ what follows a move
 
@@ -484,13 +483,11 @@ class LinkService:
         if not fresh:
             return self.links(original)
         entry = self._entry(staff, f"split into {', '.join(fresh)}")
-        checks = (self._locks.check(original.reference, staff.user_id),)
-        try:
-            self._links.link_parts(original, fresh, entry, checks=checks)
-        except TransactionConflict as exc:
-            raise self._refusal(staff, original) from exc
-        stored = self._requests.get(original.reference)
-        return self.links(stored or original)
+        return self._linked(
+            staff,
+            lambda checks: self._links.link_parts(original, fresh, entry, checks=checks),
+            original,
+        )
 
     # ------------------------------------------------------------------ claims
 
@@ -537,7 +534,7 @@ class LinkService:
             raise Conflict(
                 "is of a different theme; only requests of one theme join", field="theme"
             )
-        theme = self._known_theme(joined.theme_code)
+        theme = self._catalogue.known_theme(joined.theme_code)
         if theme is None or theme.duplicate_radius_m is None:
             raise Conflict("is of a theme whose requests are not joined", field="theme")
         self._check_near(joined, principal, theme.duplicate_radius_m)
@@ -614,13 +611,9 @@ class LinkService:
                 agent=principal.assigned_agent,
             )
         except Conflict:
-            note = Interaction(
-                id=new_id("int"),
-                at=self._clock(),
-                kind=InteractionKind.NOTE,
-                channel="internal",
-                actor="system",
-                text=f"did not follow {principal.reference} to group "
+            note = system_note(
+                self._clock(),
+                f"did not follow {principal.reference} to group "
                 f"{principal.responsible_group} (conflict)",
             )
             self._requests.annotate(joined, note)
@@ -645,14 +638,7 @@ class LinkService:
 
     def _note_failure(self, request: Request, what: str, exc: Exception) -> None:
         cause = exc.code if isinstance(exc, FinestraError) else type(exc).__name__
-        note = Interaction(
-            id=new_id("int"),
-            at=self._clock(),
-            kind=InteractionKind.NOTE,
-            channel="internal",
-            actor="system",
-            text=f"{what} ({cause})",
-        )
+        note = system_note(self._clock(), f"{what} ({cause})")
         self._requests.annotate(request, note)
         self._requests.flag(request.reference, ANSWER_PENDING.value, at=note.at)
 
@@ -694,8 +680,21 @@ class LinkService:
         citizen = self._citizens.get(original.citizen_id)
         return tuple(citizen.contact_points) if citizen else ()
 
-    def _lock_checks(self, staff: Staff, *requests: Request) -> tuple[Check, ...]:
-        return tuple(self._locks.check(r.reference, staff.user_id) for r in requests)
+    def _linked(
+        self,
+        staff: Staff,
+        write: Callable[[tuple[Check, ...]], None],
+        request: Request,
+        *others: Request,
+    ) -> LinksView:
+        """Write links under the locks of ``request`` and ``others``; ``request``'s links after."""
+        checks = tuple(self._locks.check(r.reference, staff.user_id) for r in (request, *others))
+        try:
+            write(checks)
+        except TransactionConflict as exc:
+            raise self._refusal(staff, request, *others) from exc
+        stored = self._requests.get(request.reference)
+        return self.links(stored or request)
 
     def _refusal(self, staff: Staff, *requests: Request) -> FinestraError:
         for request in requests:
@@ -729,14 +728,6 @@ class LinkService:
             return self._catalogue.theme(code)
         except ValidationFailed as exc:
             raise ValidationFailed(exc.message, field=field) from None
-
-    def _known_theme(self, code: str | None) -> Theme | None:
-        if code is None:
-            return None
-        try:
-            return self._catalogue.theme(code)
-        except ValidationFailed:
-            return None
 
     def _entry(self, staff: Staff, text: str) -> Interaction:
         return Interaction(

@@ -1023,7 +1023,7 @@ class DeskViews:
         request = self.request_for(staff, reference)
         now = self._clock()
         history = self._requests.history(request.reference)
-        theme = self._theme(request.theme_code)
+        theme = self._catalogue.known_theme(request.theme_code)
         allowed = allowed_targets(theme.process, request.state) if theme else frozenset()
         return RequestDetail(
             request=self._request_view(request, history, now, language),
@@ -1204,14 +1204,6 @@ class DeskViews:
             if start is None:
                 break
         return found[:MAX_CITIZEN_REQUESTS]
-
-    def _theme(self, code: str | None) -> Theme | None:
-        if code is None:
-            return None
-        try:
-            return self._catalogue.theme(code)
-        except ValidationFailed:
-            return None
 
     def _request_view(
         self, request: Request, history: Sequence[Interaction], now: datetime, language: Language
@@ -1506,11 +1498,8 @@ def _snapshot_owners(request: Request) -> list[str]:
 
 
 def _theme_name(catalogue: Catalogue, code: str | None, language: Language) -> str | None:
-    if code is None:
-        return None
-    try:
-        theme = catalogue.theme(code)
-    except ValidationFailed:
+    theme = catalogue.known_theme(code)
+    if theme is None:
         return None
     return f"{theme.element.in_(language)} · {theme.detail.in_(language)}"
 

@@ -449,6 +449,10 @@ class Catalogue(BaseModel):
         except KeyError:
             raise ValidationFailed("is not a theme of the catalogue", field="theme_code") from None
 
+    def known_theme(self, code: str | None) -> Theme | None:
+        """The theme with ``code``, or ``None`` for no code or one the catalogue lacks."""
+        return None if code is None else self._themes.get(code)
+
     def check_place(self, district_code: str | None, neighbourhood_code: str | None) -> None:
         """Refuse unknown codes and a neighbourhood outside the given district."""
         if district_code is not None and district_code not in {d.code for d in self.districts}:

@@ -2,13 +2,13 @@
 
 import time
 from collections.abc import Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from finestra.apps.base import App, Clock
 from finestra.runtime import Clients, utc_now
-from finestra.settings import FunctionSettings
+from finestra.settings import FunctionSettings, TimeZoneName
 from finestra.stats.recorder import StatsRecorder
 from finestra.stats.store import StatsStore
 
@@ -18,18 +18,9 @@ __all__ = ["StatsApp", "StatsSettings"]
 class StatsSettings(FunctionSettings):
     """Keeps the day counters from the table's stream."""
 
-    city_time_zone: str = Field(
+    city_time_zone: TimeZoneName = Field(
         default="Europe/Madrid", description="the zone whose calendar days the counters follow"
     )
-
-    @field_validator("city_time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("is not a time zone this runtime knows") from exc
-        return value
 
 
 class StatsApp(App):

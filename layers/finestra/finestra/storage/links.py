@@ -31,6 +31,21 @@ def _entry(reference: str, interaction: Interaction) -> Put:
     return Put(item=item)
 
 
+def _stamped(request: Request, at: str, *, expression: str, condition: str, values: Item) -> Update:
+    """An update of ``request`` as it was read that stamps ``at`` and moves its version on."""
+    return Update(
+        key=keys.request(request.reference),
+        expression=expression,
+        condition=f"{_UNCHANGED} AND {condition}",
+        values={
+            **values,
+            ":at": at,
+            ":next": request.version + 1,
+            ":version": request.version,
+        },
+    )
+
+
 class LinkStore:
     """Writes the links between requests; reads go through :class:`RequestStore`.
 
@@ -60,39 +75,22 @@ class LinkStore:
         items of one transaction: two updates, two history entries and two checks.
         """
         at = entries[0].at.isoformat()
-        follower = Update(
-            key=keys.request(joined.reference),
+        follower = _stamped(
+            joined,
+            at,
             expression="SET joined_to = :principal, updated_at = :at, version = :next",
-            condition=f"{_UNCHANGED} AND attribute_not_exists(joined_to)",
-            values={
-                ":principal": principal.reference,
-                ":at": at,
-                ":next": joined.version + 1,
-                ":version": joined.version,
-            },
+            condition="attribute_not_exists(joined_to)",
+            values={":principal": principal.reference},
         )
-        leader = Update(
-            key=keys.request(principal.reference),
+        leader = _stamped(
+            principal,
+            at,
             expression="SET joined = list_append(if_not_exists(joined, :none), :joined), "
             "updated_at = :at, version = :next",
-            condition=f"{_UNCHANGED} AND attribute_not_exists(joined_to)",
-            values={
-                ":none": [],
-                ":joined": [joined.reference],
-                ":at": at,
-                ":next": principal.version + 1,
-                ":version": principal.version,
-            },
+            condition="attribute_not_exists(joined_to)",
+            values={":none": [], ":joined": [joined.reference]},
         )
-        self._table.transact(
-            [
-                _entry(joined.reference, entries[0]),
-                _entry(principal.reference, entries[1]),
-                follower,
-                leader,
-                *checks,
-            ]
-        )
+        self._transact_pair(joined, principal, entries, (follower, leader), checks)
 
     def unjoin(
         self,
@@ -109,34 +107,35 @@ class LinkStore:
         """
         at = entries[0].at.isoformat()
         position = principal.joined.index(joined.reference)
-        follower = Update(
-            key=keys.request(joined.reference),
+        follower = _stamped(
+            joined,
+            at,
             expression="SET updated_at = :at, version = :next REMOVE joined_to",
-            condition=f"{_UNCHANGED} AND joined_to = :principal",
-            values={
-                ":principal": principal.reference,
-                ":at": at,
-                ":next": joined.version + 1,
-                ":version": joined.version,
-            },
+            condition="joined_to = :principal",
+            values={":principal": principal.reference},
         )
-        leader = Update(
-            key=keys.request(principal.reference),
+        leader = _stamped(
+            principal,
+            at,
             expression=f"SET updated_at = :at, version = :next REMOVE joined[{position}]",
-            condition=f"{_UNCHANGED} AND joined[{position}] = :joined",
-            values={
-                ":joined": joined.reference,
-                ":at": at,
-                ":next": principal.version + 1,
-                ":version": principal.version,
-            },
+            condition=f"joined[{position}] = :joined",
+            values={":joined": joined.reference},
         )
+        self._transact_pair(joined, principal, entries, (follower, leader), checks)
+
+    def _transact_pair(
+        self,
+        joined: Request,
+        principal: Request,
+        entries: tuple[Interaction, Interaction],
+        updates: tuple[Update, Update],
+        checks: Sequence[Check],
+    ) -> None:
         self._table.transact(
             [
                 _entry(joined.reference, entries[0]),
                 _entry(principal.reference, entries[1]),
-                follower,
-                leader,
+                *updates,
                 *checks,
             ]
         )

@@ -91,6 +91,8 @@ def every_channel(function: Callable[[str], ModuleType], seed: Seeder) -> set[st
         "social": function("social_webhook").app,
         "web": function("citizen_api").app,
         "desk": function("desk_api").app,
+        "external": function("external_api").app,
+        "digest": function("digest").lambda_handler,
     }
     for path in sorted(EVENTS.glob("*/*.json")):
         if path.name.endswith(".expected.json"):
@@ -130,6 +132,8 @@ def test_no_log_line_or_metric_carries_what_a_citizen_sent(
         "social_webhook",
         "citizen_api",
         "desk_api",
+        "external_api",
+        "digest",
     }, "every handler logged, so the search means something"
     assert {e.get("message") for e in written} >= {"Message refused", "Message accepted"}
     assert leaked == []

@@ -4,7 +4,6 @@ No staff authorizer: the callback routes check a body's API key, the reply pages
 signed one-use link.
 """
 
-import json
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs
@@ -15,7 +14,6 @@ from pydantic import BaseModel
 from finestra import observability
 from finestra.apps.external import PAGE_HEADERS, ExternalApp, reply_form, settled, thanks
 from finestra.desk.conversations import ExternalReplyOrder
-from finestra.domain.errors import MalformedInput
 from finestra.external.bodies import ExternalBody
 from finestra.external.callbacks import (
     IDEMPOTENCY_HEADER,
@@ -134,10 +132,6 @@ def post_reply(token: str) -> Response:
         service.answer_link(token, order)
         obs.logger.info("External reply", reference=page.reference)
         return Response(body=thanks(page.language), status_code=201, headers=dict(PAGE_HEADERS))
-    try:
-        json.loads(raw_body(request) or b"{}")
-    except ValueError as exc:
-        raise MalformedInput("is not valid JSON", field="body") from exc
     message = service.answer_link(token, parse_body(request, ExternalReplyOrder))
     obs.logger.info("External reply", reference=page.reference)
     return _answer({"id": message.id, "at": message.at.isoformat()}, 201)

@@ -12,6 +12,7 @@ from functools import cached_property
 from finestra.apps.base import App, Clock
 from finestra.desk import Cursors
 from finestra.desk.access_log import AccessLog
+from finestra.desk.answers import AnswerTemplates
 from finestra.desk.views import DeskViews, S3AttachmentFiles, Worklist
 from finestra.domain.catalogue import Catalogue
 from finestra.domain.identity import ContactVault
@@ -72,6 +73,11 @@ class DeskApp(App):
     def cursors(self) -> Cursors:
         """Signs and checks the cursors of paged lists."""
         return Cursors(self.vault)
+
+    @cached_property
+    def answer_templates(self) -> AnswerTemplates:
+        """The reply templates and their scopes, read and checked once per process."""
+        return AnswerTemplates.load(self.settings.config_dir, self.catalogue)
 
     @cached_property
     def access_log(self) -> AccessLog:

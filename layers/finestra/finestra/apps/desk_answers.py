@@ -6,7 +6,7 @@ from chalice.app import Chalice, Response
 from pydantic import BaseModel, ConfigDict
 
 from finestra.apps.desk import DeskApp
-from finestra.desk.answers import Answers, AnswerTemplates, DraftOrder, Drafts
+from finestra.desk.answers import Answers, DraftOrder, Drafts
 from finestra.domain.vocabulary import Language
 from finestra.http import JSON, current_request, current_staff, endpoint, parse_body
 from finestra.observability import Observability
@@ -28,7 +28,7 @@ def answers(desk: DeskApp) -> Answers:
     """The answer helpers, built from the desk's stores and configuration."""
     return Answers(
         desk.requests,
-        AnswerTemplates.load(desk.settings.config_dir, desk.catalogue),
+        desk.answer_templates,
         Drafts(desk.table, desk.clock),
     )
 

@@ -36,7 +36,6 @@ from finestra.desk.actions import (
     ThemeOrder,
     TransitionOrder,
 )
-from finestra.desk.answers import AnswerTemplates
 from finestra.desk.links import LinkService
 from finestra.desk.locks import RequestLocks
 from finestra.desk.replies import ReplyTemplates, Tariff
@@ -131,7 +130,7 @@ def request_actions(desk: DeskApp, obs: Observability) -> RequestActions:
         ),
         publisher=publisher,
         templates=ReplyTemplates.load(settings.config_dir),
-        answer_templates=AnswerTemplates.load(settings.config_dir, desk.catalogue),
+        answer_templates=desk.answer_templates,
         tariff=Tariff.beside(settings.config_dir),
         idempotent=desk.runtime.idempotent,
         clock=desk.clock,

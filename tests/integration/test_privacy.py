@@ -3,14 +3,17 @@
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import EVENTS, FakeLambdaContext, Seeder, load_event
+from finestra.apps.digest import DigestApp, DigestSettings
+from tests.conftest import EVENTS, Clock, FakeLambdaContext, Seeder, load_event
 from tests.support.aws import put_object
 
 PERSONAL_KEYS = {
@@ -78,9 +81,20 @@ def needles(texts: set[str]) -> set[str]:
     return found - {"anonymous", "Ajuntament", "Barcelona", "TELEPHONE_NUMBER"}
 
 
+def next_city_morning() -> datetime:
+    """Eight tomorrow morning in Barcelona: the digest sends whatever the hour of the run."""
+    local = datetime.now(ZoneInfo("Europe/Madrid")) + timedelta(days=1)
+    return datetime.combine(local.date(), time(8), local.tzinfo).astimezone(UTC)
+
+
 @pytest.fixture
-def every_channel(function: Callable[[str], ModuleType], seed: Seeder) -> set[str]:
+def every_channel(
+    function: Callable[[str], ModuleType], seed: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> set[str]:
     """Run every event file through its handler; return what they carried."""
+    digest = function("digest")
+    digest_runtime = DigestApp(DigestSettings(), clock=Clock(next_city_morning()))
+    monkeypatch.setattr(digest.app, "get", lambda: digest_runtime)
     citizen = seed.citizen(phone="+34633445566", email="nuria.ferrer@example.org")
     seed.request(citizen, reference="BCN-2026-000123", state="pending_answer")
     sent: set[str] = set()
@@ -92,7 +106,7 @@ def every_channel(function: Callable[[str], ModuleType], seed: Seeder) -> set[st
         "web": function("citizen_api").app,
         "desk": function("desk_api").app,
         "external": function("external_api").app,
-        "digest": function("digest").lambda_handler,
+        "digest": digest.lambda_handler,
     }
     for path in sorted(EVENTS.glob("*/*.json")):
         if path.name.endswith(".expected.json"):

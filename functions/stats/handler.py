@@ -1,6 +1,6 @@
-"""Keeps the report counters from the table's stream: each change of a request, once."""
+"""Follows the table's stream: report counters and every other consumer, each change once."""
 
-from typing import Any, Final
+from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -18,31 +18,36 @@ from finestra.stats.app import StatsApp, StatsSettings
 
 obs = observability.build("stats")
 app = Lazy(lambda: StatsApp(StatsSettings()))
-OUTCOME_METRICS: Final = {
-    "counted": "StatsCounted",
-    "unchanged": "StatsUnchanged",
-    "seen": "StatsSeen",
-}
 processor = BatchProcessor(
     event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
 )
 
 
 def count(record: DynamoDBRecord) -> None:
-    """Count one change of a request; a failure is logged, counted and raised again."""
+    """Hand one change to every consumer; a failure is logged, counted and raised again."""
     sequence_number = record.dynamodb.sequence_number if record.dynamodb else None
-    try:
-        recorded = app.get().recorder.record(record.raw_event)
-    except Exception as exc:
-        obs.count("StatsRecordFailed")
-        obs.logger.exception(
-            "Change not counted", sequence_number=sequence_number, error_type=type(exc).__name__
-        )
-        raise
-    if recorded is None:
-        return
-    obs.count(OUTCOME_METRICS[recorded.outcome])
-    obs.logger.info("Change counted", **recorded.model_dump(mode="json"))
+    for consumer in app.get().consumers:
+        try:
+            outcome = consumer.handle(record.raw_event)
+        except Exception as exc:
+            obs.count("StatsRecordFailed")
+            obs.logger.exception(
+                "Change not counted",
+                consumer=type(consumer).__name__,
+                sequence_number=sequence_number,
+                error_type=type(exc).__name__,
+            )
+            raise
+        if outcome is None:
+            continue
+        if outcome.metric:
+            obs.count(outcome.metric)
+        details: dict[str, Any] = {
+            "consumer": outcome.consumer,
+            "outcome": outcome.outcome,
+            **outcome.fields,
+        }
+        obs.logger.info("Change counted", **details)
 
 
 @obs.logger.inject_lambda_context(clear_state=True)

@@ -10,6 +10,7 @@ from finestra.domain.vocabulary import ConsentPurpose, ContactKind, InputChannel
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 AreaCode = Annotated[str, Field(pattern=r"^\d{1,2}$")]
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 
 
 class ContactPoint(BaseModel):
@@ -53,6 +54,9 @@ class Citizen(BaseModel):
     neighbourhood_code: AreaCode | None = None
     contact_points: list[ContactPoint] = Field(default_factory=list)
     consents: list[Consent] = Field(default_factory=list)
+    tags: list[Tag] = Field(
+        default_factory=list, max_length=20, description="staff marks on the citizen, for segments"
+    )
     provisional: bool = True
     created_at: datetime
     updated_at: datetime

@@ -11,6 +11,7 @@ from finestra.runtime import Clients, utc_now
 from finestra.settings import FunctionSettings, TimeZoneName
 from finestra.stats.recorder import StatsRecorder
 from finestra.stats.store import StatsStore
+from finestra.stats.stream import CounterConsumer, StreamConsumer
 
 __all__ = ["StatsApp", "StatsSettings"]
 
@@ -24,7 +25,7 @@ class StatsSettings(FunctionSettings):
 
 
 class StatsApp(App):
-    """Counts each change of a request on the table's stream, once."""
+    """Follows the table's stream: each consumer in :attr:`consumers` sees every record."""
 
     def __init__(
         self,
@@ -37,3 +38,4 @@ class StatsApp(App):
         self.recorder = StatsRecorder(
             StatsStore(self.runtime.table), ZoneInfo(settings.city_time_zone), sleep=sleep
         )
+        self.consumers: list[StreamConsumer] = [CounterConsumer(self.recorder)]

@@ -3,6 +3,7 @@
 from chalice.app import Chalice, Response
 
 from finestra import observability
+from finestra.apps import citizen_campaigns, citizen_surveys
 from finestra.apps.web import WebApp
 from finestra.channels.web import RequestForm, WebDelivery
 from finestra.domain.errors import ValidationFailed
@@ -16,6 +17,8 @@ app = Chalice(app_name="finestra-citizen-api")
 app.debug = False
 install(app, obs)
 web = Lazy(lambda: WebApp(WebSettings()))
+citizen_surveys.install_routes(app, obs, web)
+citizen_campaigns.install_routes(app, obs, web)
 
 
 @app.route("/api/v1/themes", methods=["GET"])

@@ -14,13 +14,17 @@ from finestra import observability
 from finestra.apps import (
     desk_answers,
     desk_bulk,
+    desk_campaigns,
     desk_citizens,
     desk_conversations,
     desk_groups,
+    desk_insights,
     desk_links,
     desk_reports,
     desk_requests,
     desk_search,
+    desk_segments,
+    desk_surveys,
 )
 from finestra.apps.desk import DeskApp
 from finestra.auth import Role, Staff
@@ -46,6 +50,10 @@ desk_bulk.install_routes(app, obs, desk)
 desk_search.install_routes(app, obs, desk)
 desk_answers.install_routes(app, obs, desk)
 desk_conversations.install_routes(app, obs, desk)
+desk_insights.install_routes(app, obs, desk)
+desk_surveys.install_routes(app, obs, desk)
+desk_segments.install_routes(app, obs, desk)
+desk_campaigns.install_routes(app, obs, desk)
 
 Q = TypeVar("Q", bound=BaseModel)
 

@@ -16,7 +16,16 @@ from typing import Any
 
 from moto.backends import get_backend
 
-from tests.benchmarks import desk, measure, report, startup, workflow
+from tests.benchmarks import (
+    campaigns,
+    desk,
+    insights,
+    measure,
+    report,
+    segments,
+    startup,
+    workflow,
+)
 from tests.benchmarks.capacity import Attributes, table_shape
 from tests.benchmarks.environment import IDEMPOTENCY_TABLE, TABLES, embedded_aws
 from tests.benchmarks.meter import UnitMeter
@@ -28,7 +37,7 @@ from tests.support.cfn import load_template
 
 RESULTS = ROOT / ".bench" / "results.json"
 DESKTOP_BUILD = ROOT / "desktop" / "dist"
-SECTIONS = ("startup", "scenarios", "workflow", "desk")
+SECTIONS = ("startup", "scenarios", "workflow", "desk", "segments", "campaigns", "insights")
 
 
 def bucket_of(table: str, key: Attributes) -> str:
@@ -118,6 +127,21 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--desk-agent", default=desk.DEFAULT_AGENT, help="the demo staff account the calls use"
     )
     parser.add_argument(
+        "--campaign-citizens",
+        type=int,
+        default=campaigns.DEFAULT_CITIZENS,
+        help="the campaign's recipients to plan (the issue's figure: 100000)",
+    )
+    parser.add_argument(
+        "--campaign-sends", type=int, default=campaigns.DEFAULT_SENDS, help="messages to send"
+    )
+    parser.add_argument(
+        "--segment-sizes",
+        type=lambda text: tuple(int(size) for size in text.split(",")),
+        default=segments.CITY_SIZES,
+        help="the city sizes segment previews are measured on, comma-separated",
+    )
+    parser.add_argument(
         "--only",
         action="append",
         choices=SECTIONS,
@@ -195,6 +219,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bundle": bundle,
         }
         print(report.desk_section(results["desk"]), flush=True)
+    if "segments" in sections:
+        _progress("Segment previews under moto ...")
+        results["segments"] = segments.measure(template, args.segment_sizes)
+        print(segments.section(results["segments"]), flush=True)
+    if "campaigns" in sections:
+        _progress("A campaign planned and dispatched under moto ...")
+        results["campaigns"] = campaigns.measure(
+            template, args.campaign_citizens, args.campaign_sends
+        )
+        print(campaigns.section(results["campaigns"]), flush=True)
+    if "insights" in sections:
+        _progress("Segment insights under moto ...")
+        results["insights"] = insights.measure(template)
+        print(insights.section(results["insights"]), flush=True)
     results["elapsed_seconds"] = round(time.perf_counter() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

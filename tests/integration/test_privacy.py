@@ -107,6 +107,7 @@ def every_channel(
         "desk": function("desk_api").app,
         "external": function("external_api").app,
         "digest": digest.lambda_handler,
+        "delivery": function("delivery_events").lambda_handler,
     }
     for path in sorted(EVENTS.glob("*/*.json")):
         if path.name.endswith(".expected.json"):
@@ -148,6 +149,7 @@ def test_no_log_line_or_metric_carries_what_a_citizen_sent(
         "desk_api",
         "external_api",
         "digest",
+        "delivery_events",
     }, "every handler logged, so the search means something"
     assert {e.get("message") for e in written} >= {"Message refused", "Message accepted"}
     assert leaked == []

@@ -116,6 +116,13 @@ EXTERNAL = (
     "reply-page-expired-link",
 )
 DIGEST = ("scheduled-morning",)
+DELIVERY = (
+    "ses-delivery",
+    "ses-bounce-permanent",
+    "ses-complaint",
+    "sms-text-delivered",
+    "sms-text-blocked",
+)
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "sms": SMS,
     "email": EMAIL,
@@ -125,6 +132,7 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "desk": DESK,
     "external": EXTERNAL,
     "digest": DIGEST,
+    "delivery": DELIVERY,
 }
 DOCUMENTS = frozenset({"README.md", "social/README.md"})
 HTTP_API = ("social", "web", "external", "desk")

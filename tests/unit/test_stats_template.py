@@ -39,7 +39,7 @@ def test_the_stats_function_reads_the_table_stream_with_partial_batch_failures()
     assert FUNCTION["Handler"] == "handler.lambda_handler"
 
 
-def test_the_stats_trigger_passes_new_and_changed_requests_only() -> None:
+def test_the_stream_trigger_passes_only_what_its_consumers_read() -> None:
     patterns = [
         json.loads(f["Pattern"]) for f in TRIGGER["Properties"]["FilterCriteria"]["Filters"]
     ]
@@ -47,8 +47,11 @@ def test_the_stats_trigger_passes_new_and_changed_requests_only() -> None:
     assert patterns == [
         {
             "eventName": ["INSERT", "MODIFY"],
-            "dynamodb": {"NewImage": {"type": {"S": ["request"]}}},
-        }
+            "dynamodb": {
+                "NewImage": {"type": {"S": ["request", "citizen", "survey_answer", "opinion"]}}
+            },
+        },
+        {"eventName": ["REMOVE"], "dynamodb": {"OldImage": {"type": {"S": ["citizen"]}}}},
     ]
 
 

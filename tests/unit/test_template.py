@@ -69,6 +69,9 @@ HTTP_ROUTES = {
             ("GET", "/citizens/{citizen_id}/export"),
             ("POST", "/citizens/{citizen_id}/erasure"),
             ("GET", "/reports"),
+            ("GET", "/insights/segments"),
+            ("GET", "/insights/differences"),
+            ("GET", "/insights/open-data"),
             ("GET", "/requests/search"),
             ("GET", "/requests/export"),
             ("GET", "/me/groups"),
@@ -91,8 +94,32 @@ HTTP_ROUTES = {
             ("POST", "/requests/{reference}/conversations/{conversation_id}/read"),
             ("GET", "/conversations/unread"),
             ("POST", "/requests/{reference}/hand-over"),
+            ("GET", "/surveys"),
+            ("POST", "/surveys"),
+            ("GET", "/surveys/{survey_id}"),
+            ("PUT", "/surveys/{survey_id}"),
+            ("GET", "/surveys/{survey_id}/results"),
+            ("GET", "/segments"),
+            ("POST", "/segments"),
+            ("POST", "/segments/preview"),
+            ("GET", "/segments/{segment_id}"),
+            ("PUT", "/segments/{segment_id}"),
+            ("DELETE", "/segments/{segment_id}"),
+            ("GET", "/campaigns"),
+            ("POST", "/campaigns"),
+            ("GET", "/campaigns/{campaign_id}"),
+            ("PUT", "/campaigns/{campaign_id}"),
+            ("POST", "/campaigns/{campaign_id}/estimate"),
+            ("POST", "/campaigns/{campaign_id}/launch"),
+            ("POST", "/campaigns/{campaign_id}/pause"),
+            ("POST", "/campaigns/{campaign_id}/resume"),
+            ("POST", "/campaigns/{campaign_id}/cancel"),
+            ("GET", "/campaigns/{campaign_id}/recipients"),
         )
     ),
+    ("POST", "/api/citizen/v1/unsubscribe", "CitizenApiFunction"),
+    ("GET", "/api/citizen/v1/surveys/{token}", "CitizenApiFunction"),
+    ("POST", "/api/citizen/v1/surveys/{token}", "CitizenApiFunction"),
     ("POST", "/api/external/v1/requests/{reference}/answer", "ExternalApiFunction"),
     ("POST", "/api/external/v1/requests/{reference}/return", "ExternalApiFunction"),
     ("GET", "/api/external/v1/replies/{token}", "ExternalApiFunction"),
@@ -221,11 +248,15 @@ def test_given_short_form_tags_when_the_template_is_loaded_then_they_are_in_long
 
 def test_given_the_template_then_it_declares_the_intake_and_workflow_functions() -> None:
     assert FUNCTIONS == [
+        "CampaignSenderFunction",
+        "CampaignTickerFunction",
         "CitizenApiFunction",
+        "DeliveryEventsFunction",
         "DeskApiFunction",
         "DigestFunction",
         "EmailIntakeFunction",
         "ExternalApiFunction",
+        "OpenDataExportFunction",
         "SlaWatchFunction",
         "SmsIntakeFunction",
         "SocialWebhookFunction",
@@ -332,7 +363,12 @@ def test_given_a_queue_then_it_redrives_after_three_receives_to_an_alarmed_dlq(
 
 
 def test_given_the_queues_then_both_queued_channels_have_one() -> None:
-    assert SOURCE_QUEUES == ["EmailInboundQueue", "SmsInboundQueue"]
+    assert SOURCE_QUEUES == [
+        "CampaignQueue",
+        "DeliveryEventsQueue",
+        "EmailInboundQueue",
+        "SmsInboundQueue",
+    ]
 
 
 @pytest.mark.parametrize("logical_id", SOURCE_QUEUES)

@@ -74,6 +74,8 @@ CREATED_TYPES: Final = frozenset(kind for group in _GROUPS for kind in group)
 # Types with no meaning on one machine, and why; every other type stops the start-up.
 SKIPPED_TYPES: Final[Mapping[str, str]] = {
     "AWS::CloudWatch::Alarm": "no alarms locally",
+    "AWS::Glue::Database": "no Athena locally; the open-data CSVs are in the bucket",
+    "AWS::Glue::Table": "no Athena locally; the open-data CSVs are in the bucket",
     "AWS::Logs::LogGroup": "logs go to the console",
     "AWS::KMS::Key": "no encryption at rest locally",
     "AWS::KMS::Alias": "no encryption at rest locally",
@@ -84,6 +86,9 @@ SKIPPED_TYPES: Final[Mapping[str, str]] = {
     "AWS::SQS::QueuePolicy": "moto does not enforce IAM",
     "AWS::SES::ReceiptRuleSet": "mail is delivered by the local outside world",
     "AWS::SES::ReceiptRule": "mail is delivered by the local outside world",
+    "AWS::SES::ConfigurationSet": "moto publishes no delivery events",
+    "AWS::SES::ConfigurationSetEventDestination": "moto publishes no delivery events",
+    "AWS::SMSVOICE::ConfigurationSet": "moto publishes no delivery events",
     "AWS::Serverless::HttpApi": "served by the local gateway",
     "AWS::Serverless::LayerVersion": "the finestra package is installed in this environment",
     "AWS::CloudFront::Distribution": "the local gateway serves desktop and API on one origin",
@@ -571,8 +576,11 @@ def function_environment(resources: Resources) -> tuple[dict[str, str], dict[str
         if resource.get("Type") != FUNCTION or logical_id not in resources.created:
             continue
         own = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
-        for name, value in resources.resolver.resolve({**shared, **own}).items():
-            values.setdefault(name, set()).add(str(value))
+        for name, declared in {**shared, **own}.items():
+            # A variable naming a resource the local stack skips keeps its default.
+            if _references(declared) & set(resources.skipped):
+                continue
+            values.setdefault(name, set()).add(str(resources.resolver.resolve(declared)))
     environment = {name: next(iter(found)) for name, found in values.items() if len(found) == 1}
     conflicts = {name: sorted(found) for name, found in values.items() if len(found) > 1}
     return environment, conflicts

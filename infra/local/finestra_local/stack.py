@@ -468,6 +468,7 @@ class Stack:
         self.environment, self.conflicts = function_environment(self.resources)
         self.environment["FINESTRA_CONFIG_DIR"] = str(self.config_dir)
         self.environment["FINESTRA_SMS_BACKEND"] = "sns"
+        self.environment["FINESTRA_SENTIMENT_SCORER"] = "lexicon"
         self.environment["FINESTRA_BACKOFFICE_BASE_URL"] = self.backoffice.base_url
         self._verify_senders()
         self._set_environment(self.environment)

@@ -31,6 +31,7 @@ from finestra.domain.errors import Conflict
 from finestra.domain.identity import ContactVault
 from finestra.intake.claims import ClaimKeywords
 from finestra.intake.service import IntakeService
+from finestra.sentiment import Scorer, scorer_for
 from finestra.settings import FunctionSettings
 from finestra.storage.citizens import CitizenStore
 from finestra.storage.requests import ReferenceAllocator, RequestStore
@@ -111,7 +112,15 @@ class IntakeRuntime:
             triage_group=self.settings.triage_group,
             clock=self.clock,
             claim_keywords=ClaimKeywords.load(self.settings.config_dir),
+            scorer=self.scorer,
         )
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """Judges the tone of opinions and free-text answers, as the settings say."""
+        if self.settings.sentiment_scorer == "comprehend":
+            return scorer_for("comprehend", self.clients.get("comprehend"))
+        return scorer_for("lexicon")
 
     def idempotent(
         self, function: Callable[[M], R], result: type[R], *, key: str, payload: str

@@ -37,6 +37,9 @@ class FunctionSettings(BaseSettings):
     queue_shards: int = Field(default=4, ge=1, le=64)
     triage_group: str = "triage"
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    sentiment_scorer: Literal["comprehend", "lexicon"] = Field(
+        default="lexicon", description="Amazon Comprehend in AWS, the city's word lists locally"
+    )
 
 
 class WebSettings(FunctionSettings):
@@ -94,6 +97,10 @@ class DeskSettings(FunctionSettings):
 
     attachments_bucket: str = Field(min_length=3)
     exports_bucket: str | None = Field(default=None, description="where large exports go")
+    campaign_queue_url: str | None = Field(default=None, description="where launches go")
+    sms_segment_price_eur: float = Field(default=0.07, ge=0, description="one SMS segment, Spain")
+    email_price_usd_per_thousand: float = Field(default=0.10, ge=0, description="SES")
+    eur_per_usd: float = Field(default=0.92, gt=0)
     mail_from: str = Field(min_length=3, description="the city's verified sender address")
     ses_configuration_set: str | None = None
     sms_backend: Literal["end_user_messaging", "sns"]

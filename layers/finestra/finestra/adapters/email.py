@@ -1,5 +1,6 @@
 """Sending email through Amazon SES v2."""
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -11,8 +12,10 @@ class SesEmailSender:
         self._from = from_address
         self._configuration_set = configuration_set
 
-    def send(self, *, to: str, subject: str, text: str) -> str:
-        """Send one message and return SES's message id."""
+    def send(
+        self, *, to: str, subject: str, text: str, headers: Mapping[str, str] | None = None
+    ) -> str:
+        """Send one message and return SES's message id; ``headers`` are added to it."""
         params: dict[str, Any] = {
             "FromEmailAddress": self._from,
             "Destination": {"ToAddresses": [to]},
@@ -24,6 +27,9 @@ class SesEmailSender:
                 }
             },
         }
+        if headers:
+            simple = params["Content"]["Simple"]
+            simple["Headers"] = [{"Name": k, "Value": v} for k, v in headers.items()]
         if self._configuration_set:
             params["ConfigurationSetName"] = self._configuration_set
         response = self._client.send_email(**params)

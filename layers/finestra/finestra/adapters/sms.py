@@ -6,18 +6,27 @@ from typing import Any
 class EndUserMessagingSender:
     """``SendTextMessage`` of AWS End User Messaging SMS (pinpoint-sms-voice-v2)."""
 
-    def __init__(self, client: Any, origination_identity: str) -> None:
+    def __init__(
+        self, client: Any, origination_identity: str, configuration_set: str | None = None
+    ) -> None:
         self._client = client
         self._origination = origination_identity
+        self._configuration_set = configuration_set
 
     def send(self, *, to: str, text: str, reply_to: str | None) -> str:
-        """Send ``text`` as a transactional SMS from the city's identity (or ``reply_to``)."""
-        response = self._client.send_text_message(
-            DestinationPhoneNumber=to,
-            OriginationIdentity=self._origination or reply_to,
-            MessageBody=text,
-            MessageType="TRANSACTIONAL",
-        )
+        """Send ``text`` as a transactional SMS from the city's identity (or ``reply_to``).
+
+        With a configuration set, its event destinations receive the delivery events.
+        """
+        params: dict[str, Any] = {
+            "DestinationPhoneNumber": to,
+            "OriginationIdentity": self._origination or reply_to,
+            "MessageBody": text,
+            "MessageType": "TRANSACTIONAL",
+        }
+        if self._configuration_set:
+            params["ConfigurationSetName"] = self._configuration_set
+        response = self._client.send_text_message(**params)
         return str(response["MessageId"])
 
 

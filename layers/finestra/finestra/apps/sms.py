@@ -8,6 +8,7 @@ from finestra.runtime import Clients, utc_now
 from finestra.settings import (
     SmsSettings,
 )
+from finestra.surveys.wiring import sms_replies
 
 
 class SmsApp(App):
@@ -24,7 +25,8 @@ class SmsApp(App):
             )
         else:
             sender = SnsSmsSender(self.runtime.clients.get("sns"), settings.sms_origination)
-        channel = SmsChannel(self.runtime.intake, sender)
+        replies = sms_replies(self.runtime, self.runtime.intake.find_citizen)
+        channel = SmsChannel(self.runtime.intake, sender, replies)
         self._receive = self.runtime.idempotent(
             channel.receive, IntakeResult, key="sms.inbound_message_id", payload="sms.message_body"
         )

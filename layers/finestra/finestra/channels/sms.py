@@ -4,7 +4,7 @@ import json
 import re
 import unicodedata
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,6 +14,9 @@ from finestra.domain.errors import MalformedInput, first_broken_rule
 from finestra.domain.vocabulary import ConsentPurpose, ContactKind, InputChannel, Language
 from finestra.intake.message import InboundMessage, IntakeOutcome, IntakeResult
 from finestra.intake.service import IntakeService
+
+if TYPE_CHECKING:
+    from finestra.surveys.replies import SmsReplies
 
 
 class InboundSms(BaseModel):
@@ -93,16 +96,33 @@ class SmsSender(Protocol):
 class SmsChannel:
     """The domain function behind the SMS intake Lambda."""
 
-    def __init__(self, intake: IntakeService, sender: SmsSender) -> None:
+    def __init__(
+        self, intake: IntakeService, sender: SmsSender, replies: "SmsReplies | None" = None
+    ) -> None:
         self._intake = intake
         self._sender = sender
+        self._replies = replies
 
     def receive(self, delivery: SmsDelivery) -> IntakeResult:
-        """Answer a keyword, or add the text to the sender's open request, or open one."""
+        """Answer a keyword, or add the text to the sender's open request, or open one.
+
+        The survey replies come first: an opt-out is confirmed (then recorded below as
+        before), and a survey's answer is recorded and goes no further.
+        """
         sms, received_at = delivery.sms, delivery.received_at
         point = ContactPoint(
             kind=ContactKind.PHONE, value=sms.origination_number, first_seen_on=InputChannel.SMS
         )
+        if self._replies is not None:
+            action = self._replies.handle(
+                point,
+                sms.message_body,
+                lambda text: self._sender.send(
+                    to=sms.origination_number, text=text, reply_to=sms.destination_number
+                ),
+            )
+            if action is not None and action.result is not None:
+                return action.result
         keyword = keyword_of(sms.message_body)
         if keyword in OPT_OUT or keyword in OPT_IN:
             granted = keyword in OPT_IN

@@ -103,6 +103,7 @@ from finestra.storage.citizens import (
 )
 from finestra.storage.requests import RequestStore
 from finestra.storage.table import Delete, Item, Put, Table, TransactionConflict, Update
+from finestra.surveys.store import response_key, texts_key
 
 __all__ = [
     "CitizenDuties",
@@ -134,6 +135,7 @@ workflow names the owner (``CITIZEN#<id>#PLACE#<geohash>``)."""
 EXPORT_FORMAT: Final = "finestra.citizen-export/1"
 
 _ATTEMPTS: Final = 3
+_SURVEY_RESPONSE: Final = "SURVEYRESPONSE#"
 _INDEX_ATTRIBUTES: Final = frozenset(
     {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"}
 )
@@ -423,6 +425,7 @@ class CitizenDuties:
             "requests": [self._request_export(cid, s) for cid in ids for s in self._summaries(cid)],
             "snapshots": [_bare(i) for cid in ids for i in self._citizens.owned(cid, "SNAPSHOT#")],
             "opinions": [_bare(i) for cid in ids for i in self._citizens.owned(cid, "OPINION#")],
+            "survey_responses": [r for cid in ids for r in self._survey_responses(cid)],
             "merges": self._merges_of(audit),
             "audit": [_bare(item) for item in audit],
             "access_log": [entry for cid in ids for entry in self._accesses(staff, cid)],
@@ -894,11 +897,35 @@ class CitizenDuties:
 
     def _forget_owned(self, citizen_id: str) -> Counter[str]:
         tally: Counter[str] = Counter()
-        for prefix, kind in (("SNAPSHOT#", "snapshots"), ("OPINION#", "opinions")):
+        for prefix, kind in (
+            ("SNAPSHOT#", "snapshots"),
+            ("OPINION#", "opinions"),
+            ("SURVEYWAIT", "survey_invitations"),
+        ):
             for item in self._citizens.owned(citizen_id, prefix):
                 self._table.delete(removal(item))
                 tally[kind] += 1
+        for link in self._citizens.owned(citizen_id, _SURVEY_RESPONSE):
+            survey_id, invitation = str(link["survey_id"]), str(link["invitation"])
+            self._table.delete(Delete(key=texts_key(survey_id, citizen_id, invitation)))
+            self._table.delete(Delete(key=response_key(survey_id, citizen_id, invitation)))
+            self._table.delete(removal(link))
+            tally["survey_responses"] += 1
         return tally
+
+    def _survey_responses(self, citizen_id: str) -> Iterator[Item]:
+        for link in self._citizens.owned(citizen_id, _SURVEY_RESPONSE):
+            survey_id, invitation = str(link["survey_id"]), str(link["invitation"])
+            response = self._table.get(response_key(survey_id, citizen_id, invitation)) or {}
+            texts = self._table.get(texts_key(survey_id, citizen_id, invitation)) or {}
+            yield {
+                "survey_id": survey_id,
+                "invitation": invitation,
+                "at": link["at"],
+                "channel": response.get("channel"),
+                "answers": response.get("answers", []),
+                "texts": texts.get("texts", {}),
+            }
 
     def _forget_profiles(
         self, group: Sequence[Item], erasure_id: str, now: datetime

@@ -106,6 +106,8 @@ class InteractionKind(StrEnum):
     STATE_CHANGE = "state_change"
     ASSIGNMENT = "assignment"
     """Staff changed who works the request or how soon: group, agent, priority, theme."""
+    SURVEY_ANSWER = "survey_answer"
+    """The citizen answered the satisfaction survey sent when the request closed."""
 
 
 class RouteBy(StrEnum):

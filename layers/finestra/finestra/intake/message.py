@@ -52,6 +52,7 @@ class IntakeOutcome(StrEnum):
     OPTED_IN = "opted_in"
     HELP_SENT = "help_sent"
     OPINION_RECORDED = "opinion_recorded"
+    SURVEY_ANSWERED = "survey_answered"
     REJECTED = "rejected"
 
 

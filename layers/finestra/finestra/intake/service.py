@@ -34,6 +34,7 @@ from finestra.domain.vocabulary import (
 )
 from finestra.intake.claims import ClaimKeywords
 from finestra.intake.message import InboundMessage, IntakeOutcome, IntakeResult
+from finestra.sentiment import Scorer
 from finestra.storage import keys
 from finestra.storage.citizens import CitizenStore
 from finestra.storage.requests import ReferenceAllocator, RequestStore
@@ -78,6 +79,7 @@ class IntakeService:
         triage_group: str,
         clock: Clock,
         claim_keywords: ClaimKeywords | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
         self._table = table
         self._citizens = citizens
@@ -87,6 +89,7 @@ class IntakeService:
         self._triage_group = triage_group
         self._clock = clock
         self._claim_keywords = claim_keywords or ClaimKeywords()
+        self._scorer = scorer
         self._claims = ClaimWriter(requests=requests, catalogue=catalogue, clock=clock)
 
     def submit(self, message: InboundMessage) -> IntakeResult:
@@ -135,6 +138,9 @@ class IntakeService:
             "type": "opinion",
             **opinion.model_dump(mode="json", exclude_none=True),
         }
+        if self._scorer is not None:
+            tone = self._scorer.score(opinion.text, opinion.language)
+            item.update(sentiment=tone.label.value, sentiment_method=tone.method)
         self._write(resolution, [Put(item=item)])
         return IntakeResult(
             outcome=IntakeOutcome.OPINION_RECORDED,

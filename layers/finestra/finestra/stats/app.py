@@ -7,7 +7,12 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from finestra.apps.base import App, Clock
+from finestra.campaigns.answered import RecipientAnswered
+from finestra.campaigns.invitations import satisfaction_trigger
+from finestra.campaigns.store import CampaignStore
+from finestra.insights.recorder import InsightRecorder
 from finestra.runtime import Clients, utc_now
+from finestra.segments.indexer import SegmentIndexer
 from finestra.settings import FunctionSettings, TimeZoneName
 from finestra.stats.recorder import StatsRecorder
 from finestra.stats.store import StatsStore
@@ -39,3 +44,16 @@ class StatsApp(App):
             StatsStore(self.runtime.table), ZoneInfo(settings.city_time_zone), sleep=sleep
         )
         self.consumers: list[StreamConsumer] = [CounterConsumer(self.recorder)]
+        self.consumers.append(
+            SegmentIndexer(self.runtime.table, ZoneInfo(settings.city_time_zone), sleep=sleep)
+        )
+        self.consumers.append(
+            InsightRecorder(
+                self.runtime.table,
+                self.runtime.catalogue,
+                ZoneInfo(settings.city_time_zone),
+                sleep=sleep,
+            )
+        )
+        self.consumers.append(satisfaction_trigger(self.runtime))
+        self.consumers.append(RecipientAnswered(CampaignStore(self.runtime.table)))

@@ -15,7 +15,7 @@ tally's condition and writes nothing either. A report reads one dimension's part
 month with one ``Query`` (a page per megabyte), a key range of days; nothing scans.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, Final
 
@@ -25,7 +25,7 @@ from finestra.stats.counting import Counter, Counting, Dimension, StatKey, Tally
 from finestra.storage import keys
 from finestra.storage.table import Item, Put, Table, Update
 
-__all__ = ["DayCount", "StatsStore", "months_between"]
+__all__ = ["DayCount", "StatsStore", "day_counter_update", "months_between"]
 
 TALLY_TYPE: Final = "tally"
 STATISTIC_TYPE: Final = "statistic"
@@ -126,20 +126,37 @@ def months_between(first: date, last: date) -> list[tuple[str, int, int]]:
 
 def _increment(key: StatKey, counters: dict[Counter, int]) -> Update:
     dimension, day, value = key
+    return day_counter_update(
+        keys.statistic(dimension.value, day.isoformat(), value),
+        STATISTIC_TYPE,
+        (dimension.value, day, value),
+        {counter.value: amount for counter, amount in counters.items()},
+    )
+
+
+def day_counter_update(
+    key: dict[str, str],
+    item_type: str,
+    label: tuple[str, date, str],
+    counters: Mapping[str, int],
+) -> Update:
+    """The ``ADD`` of ``counters`` to one day counter item, created with its dimension,
+    day and value (``label``) the first time; refused on an item of another type."""
+    dimension, day, value = label
     names = {"#type": "type", "#dimension": "dimension", "#day": "day", "#value": "value"}
     values: Item = {
-        ":type": STATISTIC_TYPE,
-        ":dimension": dimension.value,
+        ":type": item_type,
+        ":dimension": dimension,
         ":day": day.isoformat(),
         ":value": value,
     }
     additions: list[str] = []
     for index, (counter, amount) in enumerate(sorted(counters.items())):
-        names[f"#c{index}"] = counter.value
+        names[f"#c{index}"] = counter
         values[f":c{index}"] = amount
         additions.append(f"#c{index} :c{index}")
     return Update(
-        key=keys.statistic(dimension.value, day.isoformat(), value),
+        key=key,
         expression="SET #type = :type, #dimension = :dimension, #day = :day, #value = :value "
         f"ADD {', '.join(additions)}",
         condition="attribute_not_exists(PK) OR #type = :type",

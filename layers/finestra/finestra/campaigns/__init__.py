@@ -1,0 +1,1 @@
+"""Campaigns: planning recipients, sending batches, opt-outs and delivery events."""

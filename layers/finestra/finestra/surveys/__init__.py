@@ -1,0 +1,1 @@
+"""Surveys: definitions, signed answer links, SMS prompts and replies, and results."""

@@ -55,6 +55,15 @@ export const STAFF = [
     districts: ['*'],
     groups: ['urban-maintenance'],
   },
+  {
+    username: 'campaigns.city',
+    password: 'Finestra-Campaigns-2026!',
+    status: 'CONFIRMED',
+    user_id: 'u-campaigns-city',
+    roles: ['campaign_manager'],
+    districts: ['*'],
+    groups: [],
+  },
 ];
 
 /** A citizen id as the city makes them: `cit_` and a ULID (Crockford's base 32). */

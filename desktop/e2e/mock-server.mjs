@@ -13,6 +13,7 @@ import { demoBytes, demoCity, POOL, STAFF, TEMPLATES, TRANSITIONS } from './fixt
 import { alarmsOf, bulkRoutes, inView, viewCounts } from './mock-bulk.mjs';
 import { coversTree, groupRoutes, mayReassign } from './mock-groups.mjs';
 import { createConversations } from './mock-conversations.mjs';
+import { createEngage } from './mock-engage.mjs';
 import { createLinks } from './mock-links.mjs';
 import { searchRoutes } from './mock-search.mjs';
 import { challenge, signatureMatches, verifierOf } from './srp.mjs';
@@ -1423,6 +1424,12 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
 
   const conversations = createConversations(city, { requestOf, actionable, unlocked, error: (status, code, message, field) => new HttpError(status, code, message, field ? [{ field, rule: message }] : undefined) });
 
+  const engage = createEngage({
+    error: (status, code, message, field) => new HttpError(status, code, message, field ? [{ field, rule: message }] : undefined),
+    smsPreview,
+    hasRole,
+  });
+
   const desk = (method, path, query, body, member, headers, origin) => {
     const route = (pattern) => pattern.exec(path);
     let found;
@@ -1436,6 +1443,10 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     const grouped = groupRoutes(method, path, query, member, (status, code, message, field) => new HttpError(status, code, message, field ? [{ field, rule: message }] : undefined));
     if (grouped !== undefined) {
       return grouped;
+    }
+    const engaged = engage.routes(method, path, query, body, member, Answer);
+    if (engaged !== undefined) {
+      return engaged;
     }
     const searched = searchRoutes(method, path, query, member, { city, HttpError, Answer, coversTree, worklistItem, slaOf, requireReader: (who) => requireRole(who, 'agent', 'supervisor') });
     if (searched !== undefined) {
@@ -1626,6 +1637,21 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
         send(response, 200, { themes });
         return;
       }
+      if (url.pathname.startsWith('/api/citizen/v1/')) {
+        let body = {};
+        try {
+          body = raw ? JSON.parse(raw) : {};
+        } catch {
+          throw new HttpError(400, 'bad_request', 'is not valid JSON');
+        }
+        calls.push({ method: request.method, path: url.pathname, username: null });
+        const answer = engage.citizenRoutes(request.method, url.pathname, body);
+        if (answer === undefined) {
+          throw new HttpError(404, 'not_found', 'no route here');
+        }
+        send(response, 200, answer);
+        return;
+      }
       if (url.pathname.startsWith('/api/')) {
         const member = caller(request.headers);
         let body = {};
@@ -1675,6 +1701,8 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     city,
     /** Every message the link routes sent: reference, channel, language, to, text. */
     outbox: links.outbox,
+    /** The campaign side's state: survey responses, withdrawals, and links to issue. */
+    engage,
     /** The external body answers the request's open conversation through its link. */
     replyAsBody: conversations.replyAsBody,
     close: () => new Promise((done) => server.close(() => done())),

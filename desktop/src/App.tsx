@@ -1,13 +1,13 @@
 /** The desktop's frame: configuration, sign-in, the header and the current screen. */
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 
 import { ApiClient } from './api/client';
 import { DeskApi } from './api/desk';
 import type { Me } from './api/types';
 import { LANGUAGES } from './api/types';
 import { CognitoSession } from './auth/session';
-import { hasRole, isAdministrator, worksRequests } from './auth/roles';
+import { hasRole, isAdministrator, readsInsights, runsCampaigns, worksRequests } from './auth/roles';
 import { AuthError } from './auth/tokens';
 import { ErrorNotice, Loading, ScreenTitle } from './components/common';
 import { type DesktopConfig, loadConfig } from './config';
@@ -23,6 +23,16 @@ import { RequestDetail } from './screens/RequestDetail';
 import { Search } from './screens/Search';
 import { SignIn } from './screens/SignIn';
 import { Worklist } from './screens/Worklist';
+
+// The campaign side's screens load when first opened: an agent's desktop never downloads them.
+const Campaigns = lazy(() => import('./screens/Campaigns').then((module) => ({ default: module.Campaigns })));
+const CampaignScreen = lazy(() => import('./screens/Campaigns').then((module) => ({ default: module.CampaignScreen })));
+const Segments = lazy(() => import('./screens/Segments').then((module) => ({ default: module.Segments })));
+const SegmentScreen = lazy(() => import('./screens/Segments').then((module) => ({ default: module.SegmentScreen })));
+const Surveys = lazy(() => import('./screens/Surveys').then((module) => ({ default: module.Surveys })));
+const SurveyScreen = lazy(() => import('./screens/Surveys').then((module) => ({ default: module.SurveyScreen })));
+const SurveyResultsScreen = lazy(() => import('./screens/Surveys').then((module) => ({ default: module.SurveyResultsScreen })));
+const Insights = lazy(() => import('./screens/Insights').then((module) => ({ default: module.Insights })));
 
 type Phase =
   | { readonly kind: 'starting' }
@@ -60,12 +70,16 @@ function Banner({ me, onSignOut }: { readonly me: Me | null; readonly onSignOut:
       </p>
       {me && (
         <nav aria-label={t('nav.label')} className="nav">
-          <Link to={paths.worklist()} aria-current={current('worklist')}>
-            {t('nav.worklist')}
-          </Link>
-          <Link to={paths.search()} aria-current={current('search')}>
-            {t('nav.search')}
-          </Link>
+          {readsCitizens(me) && (
+            <>
+              <Link to={paths.worklist()} aria-current={current('worklist')}>
+                {t('nav.worklist')}
+              </Link>
+              <Link to={paths.search()} aria-current={current('search')}>
+                {t('nav.search')}
+              </Link>
+            </>
+          )}
           {worksRequests(me) && (
             <Link to={paths.advancedSearch()} aria-current={current('advancedSearch')}>
               {t('nav.advancedSearch')}
@@ -79,6 +93,24 @@ function Banner({ me, onSignOut }: { readonly me: Me | null; readonly onSignOut:
           {hasRole(me, 'supervisor') && (
             <Link to={paths.reports()} aria-current={current('reports')}>
               {t('nav.reports')}
+            </Link>
+          )}
+          {runsCampaigns(me) && (
+            <>
+              <Link to={paths.segments()} aria-current={current('segments') ?? current('segment')}>
+                {t('nav.segments')}
+              </Link>
+              <Link to={paths.campaigns()} aria-current={current('campaigns') ?? current('campaign')}>
+                {t('nav.campaigns')}
+              </Link>
+              <Link to={paths.surveys()} aria-current={current('surveys') ?? current('survey') ?? current('surveyResults')}>
+                {t('nav.surveys')}
+              </Link>
+            </>
+          )}
+          {readsInsights(me) && (
+            <Link to={paths.insights()} aria-current={current('insights')}>
+              {t('nav.insights')}
             </Link>
           )}
         </nav>
@@ -98,11 +130,35 @@ function Banner({ me, onSignOut }: { readonly me: Me | null; readonly onSignOut:
   );
 }
 
-function Screen({ route }: { readonly route: Route }) {
+/**
+ * Whether the staff member works with citizens' requests and records: a campaign manager
+ * does not (the API refuses them the worklist and citizen routes).
+ */
+function readsCitizens(me: Me): boolean {
+  return worksRequests(me) || !runsCampaigns(me);
+}
+
+function Screen({ route, me }: { readonly route: Route; readonly me: Me }) {
   const { t } = useI18n();
   switch (route.screen) {
     case 'worklist':
-      return <Worklist />;
+      return readsCitizens(me) ? <Worklist /> : <Campaigns />;
+    case 'segments':
+      return <Segments />;
+    case 'segment':
+      return <SegmentScreen key={route.segmentId ?? 'new'} segmentId={route.segmentId} />;
+    case 'campaigns':
+      return <Campaigns />;
+    case 'campaign':
+      return <CampaignScreen key={route.campaignId ?? 'new'} campaignId={route.campaignId} />;
+    case 'surveys':
+      return <Surveys />;
+    case 'survey':
+      return <SurveyScreen key={route.surveyId ?? 'new'} surveyId={route.surveyId} />;
+    case 'surveyResults':
+      return <SurveyResultsScreen key={route.surveyId} surveyId={route.surveyId} />;
+    case 'insights':
+      return <Insights />;
     case 'request':
       return <RequestDetail key={route.reference} reference={route.reference} />;
     case 'citizen':
@@ -188,7 +244,9 @@ function Signed({ config }: { readonly config: DesktopConfig }) {
         {phase.kind === 'signed_out' && <SignIn session={session} onSignedIn={enter} reason={phase.reason} />}
         {desk && (
           <DeskProvider desk={desk}>
-            <Screen route={route} />
+            <Suspense fallback={<Loading />}>
+              <Screen route={route} me={desk.me} />
+            </Suspense>
           </DeskProvider>
         )}
       </main>

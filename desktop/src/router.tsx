@@ -21,6 +21,14 @@ export type Route =
   | { readonly screen: 'accessLog' }
   | { readonly screen: 'reports' }
   | { readonly screen: 'advancedSearch' }
+  | { readonly screen: 'segments' }
+  | { readonly screen: 'segment'; readonly segmentId: string | null }
+  | { readonly screen: 'campaigns' }
+  | { readonly screen: 'campaign'; readonly campaignId: string | null }
+  | { readonly screen: 'surveys' }
+  | { readonly screen: 'survey'; readonly surveyId: string | null }
+  | { readonly screen: 'surveyResults'; readonly surveyId: string }
+  | { readonly screen: 'insights' }
   | { readonly screen: 'missing' };
 
 /** The path segment of the new-request form; no reference reads `new`. */
@@ -54,7 +62,28 @@ export function routeOf(pathname: string): Route {
   if (first === 'advanced-search' && second === undefined) {
     return { screen: 'advancedSearch' };
   }
-  return { screen: 'missing' };
+  return engageRouteOf(first, second, rest) ?? { screen: 'missing' };
+}
+
+/** The campaign side's screens: `/segments`, `/campaigns`, `/surveys` (each with `/new` and `/<id>`) and `/insights`. */
+function engageRouteOf(first: string, second: string | undefined, rest: readonly string[]): Route | null {
+  const id = second === NEW ? null : (second ?? null);
+  if (first === 'segments' && rest.length === 0) {
+    return second === undefined ? { screen: 'segments' } : { screen: 'segment', segmentId: id };
+  }
+  if (first === 'campaigns' && rest.length === 0) {
+    return second === undefined ? { screen: 'campaigns' } : { screen: 'campaign', campaignId: id };
+  }
+  if (first === 'surveys' && second && id && rest.length === 1 && rest[0] === 'results') {
+    return { screen: 'surveyResults', surveyId: id };
+  }
+  if (first === 'surveys' && rest.length === 0) {
+    return second === undefined ? { screen: 'surveys' } : { screen: 'survey', surveyId: id };
+  }
+  if (first === 'insights' && second === undefined) {
+    return { screen: 'insights' };
+  }
+  return null;
 }
 
 /** The path of each screen. */
@@ -71,6 +100,16 @@ export const paths = {
   accessLog: (search = ''): string => `/access-log${search}`,
   reports: (search = ''): string => `/reports${search}`,
   advancedSearch: (search = ''): string => `/advanced-search${search}`,
+  segments: (): string => '/segments',
+  /** A segment's editor; a new segment's without an id. */
+  segment: (id: string | null = null): string => `/segments/${id === null ? NEW : encodeURIComponent(id)}`,
+  campaigns: (): string => '/campaigns',
+  campaign: (id: string | null = null): string => `/campaigns/${id === null ? NEW : encodeURIComponent(id)}`,
+  surveys: (): string => '/surveys',
+  survey: (id: string | null = null): string => `/surveys/${id === null ? NEW : encodeURIComponent(id)}`,
+  surveyResults: (id: string, campaignId: string | null = null): string =>
+    `/surveys/${encodeURIComponent(id)}/results${campaignId ? `?${new URLSearchParams({ campaign: campaignId }).toString()}` : ''}`,
+  insights: (search = ''): string => `/insights${search}`,
 };
 
 interface Navigation {

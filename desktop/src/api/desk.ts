@@ -3,6 +3,24 @@
 import { ApiError } from './client';
 import type { ApiClient } from './client';
 import type {
+  Campaign,
+  CampaignEstimate,
+  CampaignOrder,
+  DifferencePage,
+  InsightQuery,
+  RecipientPage,
+  RecipientState,
+  Segment,
+  SegmentDefinition,
+  SegmentOrder,
+  SegmentPreview,
+  SegmentSummary,
+  Survey,
+  SurveyOrder,
+  SurveyResults,
+} from './engage';
+import { differencePageOf, listOf, recipientPageOf, type SurveySummary, surveyResultsOf, surveySummaryOf } from './engageWire';
+import type {
   AccessPage,
   AccessQuery,
   AlarmCleared,
@@ -346,5 +364,98 @@ export class DeskApi {
   /** Every request the search finds, as a CSV or Excel file (capped and recorded by the API). */
   exportRequests(filter: RequestSearchFilter, format: 'csv' | 'xlsx', language: Language): Promise<Blob> {
     return this.client.file(`${DESK}/requests/export`, { ...filter, format, lang: language });
+  }
+
+  /** The saved segments, without their definitions. */
+  async segments(): Promise<readonly SegmentSummary[]> {
+    return listOf<SegmentSummary>(await this.client.get<unknown>(`${DESK}/segments`), 'segments');
+  }
+
+  segment(id: string): Promise<Segment> {
+    return this.client.get<Segment>(`${DESK}/segments/${segment(id)}`);
+  }
+
+  createSegment(order: SegmentOrder): Promise<Segment> {
+    return this.client.post<Segment>(`${DESK}/segments`, order);
+  }
+
+  /** Save a segment on the version read; 409 when someone else changed it since. */
+  updateSegment(id: string, order: SegmentOrder, version: number): Promise<Segment> {
+    return this.client.put<Segment>(`${DESK}/segments/${segment(id)}`, { ...order, version });
+  }
+
+  /** Delete a segment; 409 while a campaign that has not ended uses it. */
+  async deleteSegment(id: string): Promise<void> {
+    await this.client.delete(`${DESK}/segments/${segment(id)}`);
+  }
+
+  /** How many citizens a definition holds, a sample of them and what counting cost. */
+  previewSegment(definition: SegmentDefinition): Promise<SegmentPreview> {
+    return this.client.post<SegmentPreview>(`${DESK}/segments/preview`, { definition });
+  }
+
+  async campaigns(): Promise<readonly Campaign[]> {
+    return listOf<Campaign>(await this.client.get<unknown>(`${DESK}/campaigns`), 'campaigns');
+  }
+
+  campaign(id: string): Promise<Campaign> {
+    return this.client.get<Campaign>(`${DESK}/campaigns/${segment(id)}`);
+  }
+
+  /** A new draft campaign. */
+  createCampaign(order: CampaignOrder): Promise<Campaign> {
+    return this.client.post<Campaign>(`${DESK}/campaigns`, order);
+  }
+
+  /** Edit a draft on the version read. */
+  updateCampaign(id: string, order: CampaignOrder, version: number): Promise<Campaign> {
+    return this.client.put<Campaign>(`${DESK}/campaigns/${segment(id)}`, { ...order, version });
+  }
+
+  /** Recipients per channel, SMS segments per language and the total cost, before launch. */
+  estimateCampaign(id: string): Promise<CampaignEstimate> {
+    return this.client.post<CampaignEstimate>(`${DESK}/campaigns/${segment(id)}/estimate`, {});
+  }
+
+  /** Launch, pause, resume or cancel a campaign on the version read; 409 when not allowed. */
+  changeCampaign(id: string, change: 'launch' | 'pause' | 'resume' | 'cancel', version: number): Promise<Campaign> {
+    return this.client.post<Campaign>(`${DESK}/campaigns/${segment(id)}/${change}`, { version });
+  }
+
+  /** A page of a campaign's recipients; `cursor` is the batch the previous page named next. */
+  async recipients(id: string, state: RecipientState | null, cursor: string | null): Promise<RecipientPage> {
+    return recipientPageOf(await this.client.get<unknown>(`${DESK}/campaigns/${segment(id)}/recipients`, { state, batch: cursor }));
+  }
+
+  /** Every survey, built-in ones too, with the number of its questions. */
+  async surveys(): Promise<readonly SurveySummary[]> {
+    return listOf<Readonly<Record<string, unknown>>>(await this.client.get<unknown>(`${DESK}/surveys`), 'surveys').map(surveySummaryOf);
+  }
+
+  survey(id: string): Promise<Survey> {
+    return this.client.get<Survey>(`${DESK}/surveys/${segment(id)}`);
+  }
+
+  createSurvey(order: SurveyOrder): Promise<Survey> {
+    return this.client.post<Survey>(`${DESK}/surveys`, order);
+  }
+
+  updateSurvey(id: string, order: SurveyOrder, version: number): Promise<Survey> {
+    return this.client.put<Survey>(`${DESK}/surveys/${segment(id)}`, { ...order, version });
+  }
+
+  /** Counts per rating and choice and free-text sentiment, for one campaign when given. */
+  async surveyResults(id: string, campaignId: string | null = null): Promise<SurveyResults> {
+    return surveyResultsOf(await this.client.get<unknown>(`${DESK}/surveys/${segment(id)}/results`, { campaign_id: campaignId }));
+  }
+
+  /** Every value of a dimension against the city on one metric, with its significance. */
+  async differences(query: InsightQuery): Promise<DifferencePage> {
+    return differencePageOf(await this.client.get<unknown>(`${DESK}/insights/differences`, { ...query }), query);
+  }
+
+  /** The open-data CSV of the requests opened from `since` to `until` (at most 31 days). */
+  openData(since: string, until: string): Promise<Blob> {
+    return this.client.file(`${DESK}/insights/open-data`, { since, until });
   }
 }

@@ -22,6 +22,16 @@ export function mergesCitizens(me: Holder): boolean {
   return hasRole(me, 'agent', 'supervisor');
 }
 
+/** Campaign managers (and administrators) keep segments, campaigns and surveys. */
+export function runsCampaigns(me: Holder): boolean {
+  return hasRole(me, 'campaign_manager');
+}
+
+/** Campaign managers and supervisors read the insights (administrators too). */
+export function readsInsights(me: Holder): boolean {
+  return hasRole(me, 'campaign_manager', 'supervisor');
+}
+
 /** Only administrators read the access log, export a citizen's data or erase it. */
 export function isAdministrator(me: Holder): boolean {
   return me.roles.includes('administrator');

@@ -1,5 +1,6 @@
 /** Català. */
 import type { Catalogue } from './en';
+import { engageCa } from './engage.ca';
 
 export const ca: Catalogue = {
   'app.name': 'Finestra',
@@ -659,4 +660,5 @@ export const ca: Catalogue = {
   'advsearch.map.marker': '{reference}: {theme}, {state}',
   'advsearch.map.list': 'Les mateixes sol·licituds en una llista',
   'advsearch.map.unplaced': '{count} sol·licituds no tenen punt i no surten al mapa.',
+  ...engageCa,
 };

@@ -1,4 +1,6 @@
 /** English: the reference catalogue, whose keys every other language must have. */
+import { engageEn } from './engage.en';
+
 export const en = {
   'app.name': 'Finestra',
   'app.tagline': 'Unified desktop',
@@ -657,6 +659,7 @@ export const en = {
   'advsearch.map.marker': '{reference}: {theme}, {state}',
   'advsearch.map.list': 'The same requests as a list',
   'advsearch.map.unplaced': '{count} requests have no point and are not on the map.',
+  ...engageEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,6 @@
 /** Español. */
 import type { Catalogue } from './en';
+import { engageEs } from './engage.es';
 
 export const es: Catalogue = {
   'app.name': 'Finestra',
@@ -659,4 +660,5 @@ export const es: Catalogue = {
   'advsearch.map.marker': '{reference}: {theme}, {state}',
   'advsearch.map.list': 'Las mismas solicitudes en una lista',
   'advsearch.map.unplaced': '{count} solicitudes no tienen punto y no salen en el mapa.',
+  ...engageEs,
 };

@@ -348,10 +348,11 @@ def test_given_an_opinion_then_its_sentiment_counts_under_its_citizens_place(
     recorder.handle(record(opinion))
     recorder.handle(record(opinion))
 
-    assert counters("district", "2026-03-14", "6") == {"sentiment_negative": 1}
-    assert counters("neighbourhood", "2026-03-14", "31") == {"sentiment_negative": 1}
-    assert counters("language", "2026-03-14", "en") == {"sentiment_negative": 1}
-    assert counters("channel", "2026-03-14", "social") == {"sentiment_negative": 1}
+    judged = {"sentiment_negative": 1, "sentiment_by_lexicon": 1}
+    assert counters("district", "2026-03-14", "6") == judged
+    assert counters("neighbourhood", "2026-03-14", "31") == judged
+    assert counters("language", "2026-03-14", "en") == judged
+    assert counters("channel", "2026-03-14", "social") == judged
 
 
 def test_given_anything_else_then_the_insights_leave_it(recorder: InsightRecorder) -> None:

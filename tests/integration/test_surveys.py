@@ -224,6 +224,7 @@ def test_results_count_ratings_choices_and_the_tone_of_free_texts(
     assert comment.answered == 2
     assert results.sentiment[SentimentLabel.POSITIVE] == 1
     assert results.sentiment[SentimentLabel.NEGATIVE] == 1
+    assert results.sentiment_methods == {"comprehend": 0, "lexicon": 2}, "Catalan: the lexicon"
     assert store.results(SATISFACTION, "cmp_1").responses == 3
     assert store.results(SATISFACTION, "cmp_other").responses == 0
 

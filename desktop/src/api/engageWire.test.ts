@@ -43,6 +43,16 @@ describe('the campaign side’s answers', () => {
     expect(results.questions[0]).toMatchObject({ ratings: { '4': 5, '5': 2 }, choices: {}, sentiment: {} });
     expect(results.questions[1]).toMatchObject({ choices: { shade: 3 }, ratings: {} });
     expect(results.questions[2]).toMatchObject({ sentiment: { positive: 3, negative: 1 } });
+    expect(results.questions[2]?.sentiment_method).toBeNull();
+  });
+
+  it('names the method that scored most of the free texts', () => {
+    const texts = { question_id: 'q3', kind: 'text', counts: {}, answered: 4 };
+    const scored = (methods: Record<string, number>) =>
+      surveyResultsOf({ questions: [texts], sentiment: { NEUTRAL: 4 }, sentiment_methods: methods }).questions[0]?.sentiment_method;
+    expect(scored({ comprehend: 0, lexicon: 4 })).toBe('lexicon');
+    expect(scored({ comprehend: 3, lexicon: 1 })).toBe('comprehend');
+    expect(scored({ comprehend: 0, lexicon: 0 })).toBeNull();
   });
 
   it('reads the back end’s differences, with their status', () => {

@@ -81,6 +81,15 @@ function sentimentOf(value: unknown): Partial<Record<Sentiment, number>> {
   return found;
 }
 
+/** The method that scored most of the free texts, from the API's count per method. */
+function mainMethod(raw: unknown): 'comprehend' | 'lexicon' | null {
+  const scored = counts(raw);
+  const comprehend = scored['comprehend'] ?? 0;
+  const lexicon = scored['lexicon'] ?? 0;
+  if (comprehend === 0 && lexicon === 0) return null;
+  return comprehend > lexicon ? 'comprehend' : 'lexicon';
+}
+
 /**
  * A survey's results: per question either `ratings`/`choices`/`sentiment`, or one `counts`
  * with the survey's free-text `sentiment` beside the questions.
@@ -88,7 +97,7 @@ function sentimentOf(value: unknown): Partial<Record<Sentiment, number>> {
 export function surveyResultsOf(raw: unknown): SurveyResults {
   const wire = isWire(raw) ? raw : {};
   const shared = sentimentOf(wire['sentiment']);
-  const method = wire['sentiment_method'] === 'comprehend' || wire['sentiment_method'] === 'lexicon' ? wire['sentiment_method'] : null;
+  const method = wire['sentiment_method'] === 'comprehend' || wire['sentiment_method'] === 'lexicon' ? wire['sentiment_method'] : mainMethod(wire['sentiment_methods']);
   const questions = listOf<Wire>(wire, 'questions').map((question): QuestionResult => {
     const kind = question['kind'] === 'choice' || question['kind'] === 'text' ? question['kind'] : 'rating';
     const own = counts(question['counts']);

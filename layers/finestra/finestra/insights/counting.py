@@ -44,6 +44,7 @@ __all__ = [
     "count_request",
     "histogram_quantile",
     "histogram_share_above",
+    "method_counter",
     "rating_counter",
     "sentiment_counter",
 ]
@@ -54,6 +55,8 @@ BUCKETS: Final = len(BUCKET_BOUNDS_HOURS) + 1
 REPEAT_WINDOW: Final = timedelta(days=30)
 """How far back another request of the citizen makes a new one a repeat contact."""
 SENTIMENTS: Final = ("positive", "negative", "neutral", "mixed")
+SENTIMENT_METHODS: Final = ("comprehend", "lexicon")
+"""How a text's sentiment was judged: Amazon Comprehend, or the project's own lexicon."""
 RATINGS: Final = range(1, 6)
 
 OPENED: Final = "opened"
@@ -89,6 +92,11 @@ def rating_counter(rating: int) -> str:
 def sentiment_counter(label: str) -> str:
     """The counter of texts whose sentiment is ``label``."""
     return f"sentiment_{label}"
+
+
+def method_counter(method: str) -> str:
+    """The counter of texts whose sentiment was judged by ``method``."""
+    return f"sentiment_by_{method}"
 
 
 def bucket_of(hours: float) -> int:
@@ -248,6 +256,7 @@ class Observation(BaseModel):
     language: str
     rating: int | None = Field(default=None, ge=1, le=5)
     sentiment: str | None = None
+    sentiment_method: str | None = None
 
     def value(self, dimension: Dimension) -> str:
         """The value the observation counts under for ``dimension``."""
@@ -269,6 +278,8 @@ def count_observation(observation: Observation) -> Counts:
         )
     if observation.sentiment in SENTIMENTS:
         counters[sentiment_counter(observation.sentiment)] = 1
+        if observation.sentiment_method in SENTIMENT_METHODS:
+            counters[method_counter(observation.sentiment_method)] = 1
     counts = Counts()
     if counters:
         for dimension in Dimension:

@@ -43,11 +43,13 @@ from finestra.insights.counting import (
     SATISFACTION_COUNT,
     SATISFACTION_SQUARES,
     SATISFACTION_SUM,
+    SENTIMENT_METHODS,
     SENTIMENTS,
     Dimension,
     bucket_counter,
     histogram_quantile,
     histogram_share_above,
+    method_counter,
     rating_counter,
     sentiment_counter,
 )
@@ -186,6 +188,9 @@ class SegmentInsight(BaseModel):
     ratings: dict[str, int] = Field(description="answers per rating, 1 to 5")
     sentiment: dict[str, int] = Field(description="texts scored per label")
     sentiment_shares: dict[str, float] = Field(description="empty when no text was scored")
+    sentiment_methods: dict[str, int] = Field(
+        default_factory=dict, description="texts scored by Comprehend and by the lexicon"
+    )
 
 
 class Overview(BaseModel):
@@ -369,6 +374,7 @@ class InsightReader:
             }
             if scored
             else {},
+            sentiment_methods={m: totals.get(method_counter(m)) for m in SENTIMENT_METHODS},
         )
 
     def _population(self, dimension: Dimension, value: str | None) -> int | None:

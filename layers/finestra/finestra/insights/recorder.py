@@ -176,6 +176,7 @@ class InsightRecorder:
                 language=str(facts.get("language") or NO_VALUE),
                 rating=None if opinion else _rating(item),
                 sentiment=_sentiment(item.get("sentiment")),
+                sentiment_method=str(item.get("sentiment_method") or "") or None,
             )
         except (ValidationError, TypeError, ValueError) as exc:
             raise MalformedInput(

@@ -34,12 +34,14 @@ from finestra.insights.counting import (
     SATISFACTION_COUNT,
     SATISFACTION_SQUARES,
     SATISFACTION_SUM,
+    SENTIMENT_METHODS,
     SENTIMENTS,
     Counts,
     Dimension,
     InsightKey,
     InsightTally,
     bucket_counter,
+    method_counter,
     rating_counter,
     sentiment_counter,
 )
@@ -70,6 +72,7 @@ COUNTERS: Final = (
     SATISFACTION_SQUARES,
     *(rating_counter(rating) for rating in RATINGS),
     *(sentiment_counter(label) for label in SENTIMENTS),
+    *(method_counter(method) for method in SENTIMENT_METHODS),
 )
 """Every counter an insight item may hold."""
 _LAST: Final = "~"

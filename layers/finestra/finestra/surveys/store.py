@@ -125,6 +125,9 @@ class SurveyResults(BaseModel):
     responses: int
     questions: list[QuestionResults]
     sentiment: dict[SentimentLabel, int]
+    sentiment_methods: dict[str, int] = Field(
+        default_factory=dict, description="free texts scored by Comprehend and by the lexicon"
+    )
 
 
 class SurveyStore:
@@ -359,6 +362,9 @@ class SurveyStore:
             responses=int(item.get("responses", 0)),
             questions=questions,
             sentiment={label: int(item.get(f"sentiment#{label}", 0)) for label in SentimentLabel},
+            sentiment_methods={
+                method: int(item.get(f"method#{method}", 0)) for method in ("comprehend", "lexicon")
+            },
         )
 
     def _count(self, response: SurveyResponse, survey: Survey, campaign_id: str | None) -> Update:
@@ -374,6 +380,7 @@ class SurveyStore:
                 counters.append(f"choice#{question.id}#{answer.choice}")
         if response.sentiment is not None:
             counters.append(f"sentiment#{response.sentiment.label}")
+            counters.append(f"method#{response.sentiment.method}")
         names = {f"#c{i}": name for i, name in enumerate(counters)}
         return Update(
             key=results_key(response.survey_id, campaign_id),

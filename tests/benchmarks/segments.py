@@ -1,12 +1,13 @@
 """Segment previews on a city of 16,000 and of 160,000 citizens, under embedded moto.
 
 Each city is built afresh from a fixed rule per citizen number (district, neighbourhood,
-language, channels, consents, a staff tag on a fixed panel, a request for one citizen in
-four, a rating for one in five), as the segment indexer's own states, and loaded with
-the indexer's own item shapes (:func:`finestra.segments.bulk_items`): member items,
-index items and counts. Loading writes into moto's table directly (moto's item objects,
-no API round trip, no stream), which is what makes a 160,000-citizen city fit in the
-run; every evaluation then goes through boto3 to moto like any other call.
+language, channels, consents, a staff tag on a fixed panel, none to six requests (about
+three a citizen: 500,000 in a city of 160,000), a rating for one in five), as the segment
+indexer's own states, and loaded with the indexer's own item shapes
+(:func:`finestra.segments.bulk_items`): member items, index items and counts. Loading
+writes into moto's table directly (moto's item objects, no API round trip, no stream),
+which is what makes a 160,000-citizen city fit in the run; every evaluation then goes
+through boto3 to moto like any other call.
 
 Three definitions are previewed on each city:
 
@@ -55,6 +56,8 @@ from tests.support.aws import ACCOUNT
 CITY_SIZES: Final = (1_600, 16_000)
 """The default run's cities; the issue's are 16,000 and 160,000 (``--segment-sizes``)."""
 PANEL: Final = 200
+REQUESTS_SPREAD: Final = 7
+"""Each citizen has 0 to 6 requests, about 3 on average: 500,000 in a city of 160,000."""
 """How many citizens carry the panel tag, whatever the city's size."""
 REPEATS: Final = 2
 THEMES: Final = (
@@ -105,12 +108,13 @@ def citizen(number: int, size: int, places: Sequence[tuple[str, str]]) -> Member
     state = MemberState(
         citizen_id=f"cit_{number:07d}", profile=Profile(projection=projection, tags=tags)
     )
-    if (bits >> 15) % 4 == 0:
-        state.requests[f"BCN-2026-{number:06d}"] = RequestEntry(
-            theme=THEMES[(bits >> 17) % 4],
-            state=STATES[(bits >> 19) % 2],
-            channel=CHANNELS[(bits >> 20) % 3],
-            opened_on=FIRST_DAY + timedelta(days=(bits >> 22) % 180),
+    for made in range((bits >> 15) % REQUESTS_SPREAD):
+        drawn = _bits(number * REQUESTS_SPREAD + made + 1)
+        state.requests[f"BCN-2026-{number:07d}-{made}"] = RequestEntry(
+            theme=THEMES[(drawn >> 17) % 4],
+            state=STATES[(drawn >> 19) % 2],
+            channel=CHANNELS[(drawn >> 20) % 3],
+            opened_on=FIRST_DAY + timedelta(days=(drawn >> 22) % 180),
             version=1,
         )
     if (bits >> 24) % 5 == 0:
@@ -210,6 +214,7 @@ def measure(template: dict[str, Any], sizes: Sequence[int] = CITY_SIZES) -> dict
             evaluator = SegmentEvaluator(Table(cast(Any, weighing), MAIN_TABLE), catalogue)
             cities[str(size)] = {
                 "items": items,
+                "requests": sum(len(state.requests) for state in city(size, catalogue)),
                 "load_seconds": round(loaded, 1),
                 "definitions": {
                     name: evaluate(evaluator, weighing, definition)
@@ -257,7 +262,7 @@ def section(results: Mapping[str, Any]) -> str:
     for size in sizes:
         city_figures = results["cities"][str(size)]
         lines.append(
-            f"  city of {size:,}: {city_figures['items']:,} index items loaded "
-            f"in {city_figures['load_seconds']} s"
+            f"  city of {size:,} with {city_figures['requests']:,} requests: "
+            f"{city_figures['items']:,} index items loaded in {city_figures['load_seconds']} s"
         )
     return "\n".join(lines)

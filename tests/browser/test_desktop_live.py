@@ -4,7 +4,9 @@ One :class:`~finestra_local.city.LocalCity` (the stack, a small demo city, the o
 world and the gateway serving ``desktop/dist``) runs while ``desktop/e2e/live/`` drives
 the desktop through it: an SMS from outside, found, read, answered and moved on by an
 agent signed in to the local user pool, the answer read back from the city's outbox,
-the citizen found by phone, the language switched, and axe run on every screen.
+the citizen found by phone, the language switched, and axe run on every screen; and a
+campaign manager's survey campaign by email, segmented, launched, answered from its link,
+unsubscribed from, and its answer counted.
 """
 
 import os
@@ -24,6 +26,7 @@ DESKTOP = ROOT / "desktop"
 LIVE = DESKTOP / "e2e" / "live"
 SMALL_CITY = CitySize(citizens=60, requests=240)
 AGENT = next(member for member in DEMO_STAFF if member.username == "agent.eixample")
+MANAGER = next(member for member in DEMO_STAFF if member.username == "campaigns")
 TIMEOUT_S = 600
 
 
@@ -40,7 +43,7 @@ def live_tests() -> list[Path]:
 
 
 def test_there_are_live_browser_tests_to_run() -> None:
-    assert [path.name for path in live_tests()] == ["city.test.mjs"]
+    assert [path.name for path in live_tests()] == ["campaigns.test.mjs", "city.test.mjs"]
 
 
 @pytest.mark.e2e
@@ -52,6 +55,8 @@ def test_the_desktop_works_against_the_local_city(city: LocalCity) -> None:
         "FINESTRA_URL": city.url,
         "FINESTRA_USERNAME": AGENT.username,
         "FINESTRA_PASSWORD": AGENT.password,
+        "FINESTRA_MANAGER_USERNAME": MANAGER.username,
+        "FINESTRA_MANAGER_PASSWORD": MANAGER.password,
         "CHROMIUM": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
     }
     run = subprocess.run(
@@ -67,4 +72,4 @@ def test_the_desktop_works_against_the_local_city(city: LocalCity) -> None:
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-6000:]
     assert "# fail 0" in report
-    assert "# pass 2" in report
+    assert "# pass 3" in report

@@ -136,7 +136,13 @@ function submit(page: Page, survey: CitizenSurvey): void {
     return;
   }
   show(page, { kind: 'asking', survey, sending: true, problem: null }, false);
-  const body = { answers: survey.questions.map((question) => answerOf(question)).map((answer) => ({ ...answer, text: answer.text?.trim() || null })) };
+  // A free-text question left empty is skipped: the API refuses an answer that answers nothing.
+  const body = {
+    answers: survey.questions
+      .map((question) => answerOf(question))
+      .map((answer) => ({ ...answer, text: answer.text?.trim() || null }))
+      .filter((answer) => answer.rating !== null || answer.choice !== null || answer.text !== null),
+  };
   void call<unknown>('POST', `/surveys/${encodeURIComponent(token)}`, body).then((answered) => {
     if (answered.ok) {
       show(page, { kind: 'thanked' });

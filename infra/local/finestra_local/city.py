@@ -22,7 +22,7 @@ from typing import IO, Final
 from finestra_local.demo_city import CityReport, CitySize, seed_city
 from finestra_local.gateway import Gateway, lambda_invoker, routes_of
 from finestra_local.outside import OutsideWorld
-from finestra_local.stack import ROOT, Stack
+from finestra_local.stack import HOST, ROOT, Stack, free_port
 from finestra_local.staff import DEMO_STAFF
 
 __all__ = ["DEFAULT_PORT", "LocalCity"]
@@ -60,12 +60,19 @@ class LocalCity:
         self.root = root
         env_port = os.environ.get("PORT")
         self.port = port if port is not None else int(env_port or DEFAULT_PORT)
+        # The functions need the gateway's address before it listens.
+        self.port = self.port or free_port()
         self.size = size if size is not None else CitySize.from_env()
         self.seeded = seeded
         self.report: CityReport | None = None
         self.desktop = root / "desktop" / "dist"
         self._out = out
-        self.stack = Stack(root, out=out, seed=self._seed if seeded else None)
+        self.stack = Stack(
+            root,
+            out=out,
+            seed=self._seed if seeded else None,
+            public_url=f"http://{HOST}:{self.port}",
+        )
         self._gateway: Gateway | None = None
         self._world: OutsideWorld | None = None
 
@@ -150,6 +157,7 @@ class LocalCity:
             triage_group=environment.get("FINESTRA_TRIAGE_GROUP", "triage"),
             tracking_url=environment.get("FINESTRA_TRACKING_URL"),
             writer_process=True,
+            time_zone=environment.get("FINESTRA_CITY_TIME_ZONE", "Europe/Madrid"),
         )
 
     def banner(self) -> list[str]:

@@ -22,6 +22,9 @@ What the city holds:
   five is still open: most on time, some about to breach, some breached, flagged as the
   SLA watch would have flagged them.
 - The reference counters of each year, past the seeded references.
+- The segment index of every citizen, as the statistics function would have kept it
+  from the stream, which never sees the seeded items
+  (:mod:`finestra_local.demo_index`).
 
 Everything is fictional. Names are drawn from common first names and surnames. Spain
 reserves no range of phone numbers for fiction (as the UK's drama numbers are), so every
@@ -64,6 +67,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import boto3
 from botocore.config import Config
@@ -105,6 +109,7 @@ from finestra.storage.requests import RequestStore
 from finestra.storage.table import Item, Table, serialise
 from finestra.workflow.sla import LOOKAHEAD, SLA_BREACHED, SLA_NEAR
 from finestra.workflow.tasks import LOW_CONFIDENCE_FLAG, TRIAGE_SLA, geo_precision
+from finestra_local.demo_index import segment_index_items
 
 __all__ = [
     "DEMO_CITIZENS",
@@ -1772,6 +1777,7 @@ def seed_city(
     triage_group: str = "triage",
     tracking_url: str | None = None,
     writer_process: bool = False,
+    time_zone: str = "Europe/Madrid",
     sleep: Callable[[float], None] = time.sleep,
     timer: Callable[[], float] = time.perf_counter,
 ) -> CityReport:
@@ -1798,6 +1804,9 @@ def seed_city(
     writer_process
         Write from a process of its own (:class:`_Writer`), beside a moto server that
         runs in this process; the client's endpoint must then be on loopback.
+    time_zone
+        The city's time zone (``FINESTRA_CITY_TIME_ZONE``): the seeded citizens and
+        requests are indexed for segments as the statistics function would index them.
     sleep, timer
         The wait between retries (in this process) and the clock the time is taken by.
 
@@ -1849,6 +1858,7 @@ def seed_city(
             citizens=CitizenStore(stores, vault),
             requests=RequestStore(stores, shards=queue_shards),
         )
+        items.extend(segment_index_items(items, ZoneInfo(time_zone)))
         if writer is None:
             write_items(dynamodb, table, items, sleep)
         else:

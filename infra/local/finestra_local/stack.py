@@ -369,6 +369,10 @@ class Stack:
     seed : callable, optional
         Called with the stack once its resources exist and before its triggers run,
         to fill it (the demo city) without starting a workflow per seeded item.
+    public_url : str, optional
+        Where the gateway serves the desktop and the citizen API: the origin of the
+        links the functions put in messages (survey and unsubscribe pages), which in
+        AWS is the desktop's distribution.
 
     Examples
     --------
@@ -383,9 +387,11 @@ class Stack:
         port: int | None = None,
         out: IO[str] | None = None,
         seed: Callable[[Stack], None] | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.root = root
         self._seed = seed
+        self.public_url = public_url
         env_port = os.environ.get("MOTO_PORT")
         self.port = port or (int(env_port) if env_port else free_port())
         self.endpoint = f"http://{HOST}:{self.port}"
@@ -470,6 +476,9 @@ class Stack:
         self.environment["FINESTRA_SMS_BACKEND"] = "sns"
         self.environment["FINESTRA_SENTIMENT_SCORER"] = "lexicon"
         self.environment["FINESTRA_BACKOFFICE_BASE_URL"] = self.backoffice.base_url
+        if self.public_url is not None:
+            self.environment["FINESTRA_DESKTOP_ORIGIN"] = self.public_url
+            self.environment["FINESTRA_PUBLIC_API_URL"] = self.public_url
         self._verify_senders()
         self._set_environment(self.environment)
         # Before the triggers: the stream pollers start at LATEST and skip what is seeded.

@@ -3,7 +3,7 @@
 from chalice.app import Chalice, Response
 
 from finestra import observability
-from finestra.apps import citizen_campaigns, citizen_surveys
+from finestra.apps import citizen_campaigns, citizen_surveys, open311
 from finestra.apps.web import WebApp
 from finestra.channels.web import RequestForm, WebDelivery
 from finestra.domain.errors import ValidationFailed
@@ -19,6 +19,7 @@ install(app, obs)
 web = Lazy(lambda: WebApp(WebSettings()))
 citizen_surveys.install_routes(app, obs, web)
 citizen_campaigns.install_routes(app, obs, web)
+open311.install_routes(app, obs, web)
 
 
 @app.route("/api/v1/themes", methods=["GET"])

@@ -123,19 +123,21 @@ DELIVERY = (
     "sms-text-delivered",
     "sms-text-blocked",
 )
+OPEN311 = ("list-services",)
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "sms": SMS,
     "email": EMAIL,
     "voice": VOICE,
     "social": SOCIAL,
     "web": WEB,
+    "open311": OPEN311,
     "desk": DESK,
     "external": EXTERNAL,
     "digest": DIGEST,
     "delivery": DELIVERY,
 }
 DOCUMENTS = frozenset({"README.md", "social/README.md"})
-HTTP_API = ("social", "web", "external", "desk")
+HTTP_API = ("social", "web", "open311", "external", "desk")
 """The channels whose events must hold every payload-1.0 property the gateway sends."""
 
 QUEUES = {"sms": "finestra-SmsInboundQueue", "email": "finestra-EmailInboundQueue"}

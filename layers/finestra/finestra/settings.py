@@ -45,6 +45,10 @@ class FunctionSettings(BaseSettings):
 class WebSettings(FunctionSettings):
     """The citizen API."""
 
+    city_time_zone: TimeZoneName = Field(
+        default="Europe/Madrid", description="the city days Open311 date lists are read by"
+    )
+
 
 class SmsSettings(FunctionSettings):
     """The SMS intake, which also answers HELP."""

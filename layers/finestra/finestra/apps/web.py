@@ -2,12 +2,15 @@
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from finestra.apps.base import App, Clock
 from finestra.channels.in_person import InPersonChannel, Visit
 from finestra.channels.web import ThemeChoice, TrackedRequest, WebChannel, WebDelivery
 from finestra.domain.vocabulary import Language
+from finestra.insights.opendata import OpenDataStore
 from finestra.intake.message import IntakeResult
+from finestra.open311.reader import GeoReportReader
 from finestra.runtime import Clients, IntakeRuntime, utc_now
 from finestra.settings import (
     WebSettings,
@@ -32,6 +35,13 @@ class WebApp(App):
         self.channel = WebChannel(self.runtime.intake, requests, self.runtime.catalogue)
         self.submit: Callable[[WebDelivery], IntakeResult] = self.runtime.idempotent(
             self.channel.submit, IntakeResult, key="provider_message_id", payload="form"
+        )
+        self.georeport = GeoReportReader(
+            self.runtime.catalogue,
+            OpenDataStore(self.runtime.table),
+            requests,
+            jurisdiction=settings.city_code.lower(),
+            zone=ZoneInfo(settings.city_time_zone),
         )
 
     def themes(self, language: Language) -> list[ThemeChoice]:

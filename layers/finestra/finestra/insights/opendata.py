@@ -253,6 +253,17 @@ class OpenDataStore:
             return False
         return True
 
+    def references(self, day: date) -> Iterator[str]:
+        """The references of the requests opened on ``day`` (one ``Query``, paged)."""
+        position: dict[str, Any] | None = None
+        while True:
+            items, position = self._table.query(
+                "PK = :pk", {":pk": open_data_day(day)}, start=position
+            )
+            yield from (str(item["SK"]) for item in items)
+            if position is None:
+                return
+
     def rows(self, day: date) -> Iterator[dict[str, str]]:
         """The rows of requests opened on ``day``, by reference (one ``Query``, paged)."""
         position: dict[str, Any] | None = None

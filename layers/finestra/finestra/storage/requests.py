@@ -31,6 +31,14 @@ class RequestStore:
         item = self._table.get(keys.request(reference))
         return _request(item) if item else None
 
+    def many(self, references: Sequence[str]) -> list[Request]:
+        """The requests of ``references`` that exist, in no order (``BatchGetItem`` per 100)."""
+        found: list[Request] = []
+        for first in range(0, len(references), 100):
+            chunk = references[first : first + 100]
+            found += [_request(i) for i in self._table.batch_get([keys.request(r) for r in chunk])]
+        return found
+
     def history(self, reference: str) -> list[Interaction]:
         """Every interaction of a request in order, starting with the one that created it."""
         items: list[Item] = []

@@ -1,0 +1,234 @@
+"""The citizen API's Open311 GeoReport v2 read routes, on API Gateway events under moto."""
+
+import copy
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from finestra.insights.counting import InsightImage
+from finestra.insights.opendata import OpenDataLayout, OpenDataStore
+from finestra.storage import keys
+from tests.conftest import FakeLambdaContext, Seeder, load_event
+
+SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "open311" / "schema"
+"""The published GeoReport v2 schemas, kept beside the repository (``../shared``)."""
+if not SCHEMAS.exists():
+    SCHEMAS = Path("/work/shared/open311/schema")
+
+
+def valid(name: str, body: Any) -> None:
+    registry: Registry = Registry().with_resources(
+        (path.name, DRAFT202012.create_resource(json.loads(path.read_text())))
+        for path in SCHEMAS.glob("*.json")
+    )
+    schema = json.loads((SCHEMAS / name).read_text())
+    Draft202012Validator(schema, registry=registry).validate(body)
+
+
+def event(path: str, **query: str) -> dict[str, Any]:
+    """The list-services event moved to ``path`` under ``/api/open311/v2/``."""
+    found: dict[str, Any] = copy.deepcopy(load_event("open311/list-services.json"))
+    parent, _, document = path.rpartition("/")
+    resource = f"/api/open311/v2/{parent + '/' if parent else ''}{{document}}"
+    found["path"] = found["requestContext"]["path"] = f"/api/open311/v2/{path}"
+    found["resource"] = found["requestContext"]["resourcePath"] = resource
+    found["pathParameters"] = {"document": document}
+    params = {"jurisdiction_id": "bcn", **query}
+    found["queryStringParameters"] = params
+    found["multiValueQueryStringParameters"] = {k: [v] for k, v in params.items()}
+    return found
+
+
+MARCH: dict[str, str] = {
+    "start_date": "2026-03-01T00:00:00+01:00",
+    "end_date": "2026-03-31T00:00:00+02:00",
+}
+"""A window around the seeder's clock (14 March 2026); the API's own clock is the real one."""
+
+
+def call(api: ModuleType, given: dict[str, Any]) -> tuple[int, str, str]:
+    response = api.app(given, FakeLambdaContext())
+    return response["statusCode"], response["headers"]["Content-Type"], response["body"]
+
+
+@pytest.fixture
+def api(function: Callable[[str], ModuleType]) -> ModuleType:
+    return function("citizen_api")
+
+
+def published(seed: Seeder, reference: str) -> None:
+    """Write the open-data row the stream would write for a seeded request."""
+    item = seed.runtime.table.get(keys.request(reference))
+    assert item is not None
+    layout = OpenDataLayout(seed.runtime.catalogue, ZoneInfo("Europe/Madrid"))
+    OpenDataStore(seed.runtime.table).keep(
+        InsightImage.model_validate(item), layout, ended_before=False
+    )
+
+
+def test_the_services_are_every_theme_in_json_valid_against_the_schema(api: ModuleType) -> None:
+    expected = load_event("open311/list-services.expected.json")
+
+    status, content_type, body = call(api, load_event("open311/list-services.json"))
+
+    assert (status, content_type) == (expected["status_code"], expected["content_type"])
+    services = json.loads(body)
+    valid("services.json", services)
+    assert set(expected["includes_services"]) <= {s["service_code"] for s in services}
+    lighting = next(s for s in services if s["service_code"] == "lighting.streetlight-off")
+    assert lighting["service_name"] == "Streetlight not working"
+
+
+def test_the_services_in_xml_carry_the_same_codes(api: ModuleType) -> None:
+    _, _, as_json = call(api, event("services.json"))
+
+    status, content_type, body = call(api, event("services.xml"))
+
+    assert (status, content_type) == (200, "text/xml; charset=utf-8")
+    root = ET.fromstring(body)
+    assert root.tag == "services"
+    codes = [s["service_code"] for s in json.loads(as_json)]
+    assert [e.findtext("service_code") for e in root.iter("service")] == codes
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_service_definition_is_answered_in_both_formats(api: ModuleType, fmt: str) -> None:
+    status, _, body = call(api, event(f"services/lighting.streetlight-off.{fmt}"))
+
+    assert status == 200
+    if fmt == "json":
+        valid("service-definition.json", json.loads(body))
+    else:
+        assert ET.fromstring(body).findtext("service_code") == "lighting.streetlight-off"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_the_discovery_names_this_endpoint(api: ModuleType, fmt: str) -> None:
+    status, _, body = call(api, event(f"discovery.{fmt}"))
+
+    assert status == 200
+    url = "https://api.finestra.example.org/api/open311/v2/"
+    if fmt == "json":
+        assert json.loads(body)["endpoints"][0]["url"] == url
+    else:
+        assert ET.fromstring(body).findtext("endpoints/endpoint/url") == url
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_request_is_read_by_its_id(api: ModuleType, seed: Seeder, fmt: str) -> None:
+    reference = seed.request(None, state="in_resolution")
+
+    status, _, body = call(api, event(f"requests/{reference}.{fmt}"))
+
+    assert status == 200
+    if fmt == "json":
+        [found] = json.loads(body)
+        valid("requests.json", [found])
+        assert (found["service_request_id"], found["status"]) == (reference, "open")
+        assert found["description"] is None
+    else:
+        assert ET.fromstring(body).findtext("request/service_request_id") == reference
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_the_requests_of_a_date_window_are_listed(api: ModuleType, seed: Seeder, fmt: str) -> None:
+    first = seed.request(None, reference="BCN-2026-000123", state="in_resolution")
+    second = seed.request(None, reference="BCN-2026-000124", state="closed")
+    for reference in (first, second):
+        published(seed, reference)
+
+    status, _, body = call(api, event(f"requests.{fmt}", **MARCH))
+
+    assert status == 200
+    if fmt == "json":
+        found = json.loads(body)
+        valid("requests.json", found)
+        assert {r["service_request_id"]: r["status"] for r in found} == {
+            first: "open",
+            second: "closed",
+        }
+    else:
+        ids = [e.findtext("service_request_id") or "" for e in ET.fromstring(body).iter("request")]
+        assert sorted(ids) == [first, second]
+
+
+def test_the_status_and_service_code_filters_narrow_the_list(api: ModuleType, seed: Seeder) -> None:
+    open_one = seed.request(None, reference="BCN-2026-000123", state="in_resolution")
+    closed = seed.request(None, reference="BCN-2026-000124", state="closed")
+    other = seed.request(
+        None, reference="BCN-2026-000125", state="in_resolution", theme_code="graffiti.wall"
+    )
+    for reference in (open_one, closed, other):
+        published(seed, reference)
+
+    query = {"status": "open", "service_code": "roads.pothole", **MARCH}
+
+    _, _, body = call(api, event("requests.json", **query))
+
+    assert [r["service_request_id"] for r in json.loads(body)] == [open_one]
+
+
+def test_requests_are_listed_by_id_without_a_date_window(api: ModuleType, seed: Seeder) -> None:
+    reference = seed.request(None)
+
+    _, _, body = call(api, event("requests.json", service_request_id=f"{reference},nope"))
+
+    assert [r["service_request_id"] for r in json.loads(body)] == [reference]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status"),
+    [
+        ("requests.json", {"start_date": "2025-01-01T00:00:00+01:00"}, 400),
+        ("requests.json", {**MARCH, "start_date": "2026-04-01T00:00:00+02:00"}, 400),
+        ("requests.json", {"end_date": "2026-03-01T00:00:00"}, 400),
+        ("requests.json", {"status": "pending"}, 400),
+        ("requests/BCN-2026-999999.json", {}, 404),
+        ("services/no.such-theme.json", {}, 404),
+        ("services.json", {"jurisdiction_id": "elsewhere.example"}, 404),
+        ("unknown.json", {}, 404),
+    ],
+)
+def test_every_error_is_the_specification_error_body(
+    api: ModuleType, path: str, query: dict[str, str], status: int
+) -> None:
+    got, content_type, body = call(api, event(path, **query))
+
+    assert (got, content_type) == (status, "application/json; charset=utf-8")
+    [error] = json.loads(body)
+    assert error["code"] == status
+    assert error["description"]
+
+
+def test_an_error_in_xml_is_the_errors_element(api: ModuleType) -> None:
+    status, content_type, body = call(api, event("services/no.such-theme.xml"))
+
+    assert (status, content_type) == (404, "text/xml; charset=utf-8")
+    root = ET.fromstring(body)
+    assert root.tag == "errors"
+    assert root.findtext("error/code") == "404"
+
+
+def test_a_path_without_a_format_is_not_found_in_json(api: ModuleType) -> None:
+    status, content_type, body = call(api, event("services"))
+
+    assert (status, content_type) == (404, "application/json; charset=utf-8")
+    assert json.loads(body)[0]["code"] == 404
+
+
+def test_a_request_outside_the_window_is_left_out(api: ModuleType, seed: Seeder) -> None:
+    published(seed, seed.request(None))
+    april = {"start_date": "2026-04-01T00:00:00+02:00", "end_date": "2026-04-30T00:00:00+02:00"}
+
+    _, _, body = call(api, event("requests.json", **april))
+
+    assert json.loads(body) == []

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,10 +15,13 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from finestra.domain.errors import Conflict
 from finestra.insights.counting import InsightImage
 from finestra.insights.opendata import OpenDataLayout, OpenDataStore
+from finestra.open311.clients import ClientApps, RateLimited
 from finestra.storage import keys
 from tests.conftest import FakeLambdaContext, Seeder, load_event
+from tests.support.aws import table_dump, table_items
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "open311" / "schema"
 """The published GeoReport v2 schemas, kept beside the repository (``../shared``)."""
@@ -232,3 +236,123 @@ def test_a_request_outside_the_window_is_left_out(api: ModuleType, seed: Seeder)
     _, _, body = call(api, event("requests.json", **april))
 
     assert json.loads(body) == []
+
+
+def posted(fields: dict[str, str], fmt: str = "json", request_id: str = "post-1") -> dict[str, Any]:
+    """A form-encoded ``POST requests`` of a client app."""
+    found = event(f"requests.{fmt}")
+    found["httpMethod"] = found["requestContext"]["httpMethod"] = "POST"
+    found["requestContext"]["requestId"] = f"rRKdoBD{request_id}"
+    found["queryStringParameters"] = found["multiValueQueryStringParameters"] = None
+    content = "application/x-www-form-urlencoded"
+    found["headers"]["content-type"] = content
+    found["multiValueHeaders"]["content-type"] = [content]
+    found["body"] = urlencode(fields)
+    return found
+
+
+@pytest.fixture
+def client_key(seed: Seeder) -> str:
+    apps = ClientApps(seed.runtime.table, per_minute=3)
+    _, key = apps.register("fixmystreet", "FixMyStreet", seed.clock())
+    return key
+
+
+def a_post(key: str, **changes: str) -> dict[str, str]:
+    fields = {
+        "api_key": key,
+        "jurisdiction_id": "bcn",
+        "service_code": "lighting.streetlight-off",
+        "description": "The streetlight in front of number 12 does not come on.",
+        "lat": "41.3935",
+        "long": "2.1634",
+        "email": "nuria@example.org",
+        "attribute[request_type]": "incident",
+    }
+    fields.update(changes)
+    return fields
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_client_app_files_a_request_through_the_web_intake(
+    api: ModuleType, client_key: str, fmt: str
+) -> None:
+    status, _, body = call(api, posted(a_post(client_key), fmt))
+
+    assert status == 201
+    if fmt == "json":
+        [opened] = json.loads(body)
+        reference = opened["service_request_id"]
+    else:
+        reference = ET.fromstring(body).findtext("request/service_request_id") or ""
+    stored = [i for i in table_items("REQUEST#") if i.get("type") == "request"]
+    assert [(r["reference"], r["input_channel"]) for r in stored] == [(reference, "open311")]
+    assert stored[0]["theme_code"] == "lighting.streetlight-off"
+    assert stored[0]["response_channel"] == "email"
+    got, _, read = call(api, event(f"requests/{reference}.json"))
+    assert got == 200
+    assert json.loads(read)[0]["status"] == "open"
+
+
+def test_a_retried_post_with_the_same_idempotency_key_files_once(
+    api: ModuleType, client_key: str
+) -> None:
+    first = posted(a_post(client_key))
+    first["headers"]["idempotency-key"] = "app-retry-0001"
+    second = copy.deepcopy(first)
+    second["requestContext"]["requestId"] = "rRKdoBDother"
+
+    _, _, one = call(api, first)
+    _, _, two = call(api, second)
+
+    assert json.loads(one) == json.loads(two)
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({"api_key": ""}, 403),
+        ({"api_key": "fixmystreet.not-the-key"}, 403),
+        ({"api_key": "nobody.at-all"}, 403),
+        ({"service_code": "no.such-theme"}, 400),
+        ({"description": ""}, 400),
+        ({"lat": "", "long": ""}, 400),
+        ({"jurisdiction_id": "elsewhere.example"}, 404),
+    ],
+)
+def test_a_refused_post_answers_the_specification_error(
+    api: ModuleType, client_key: str, changes: dict[str, str], status: int
+) -> None:
+    got, _, body = call(api, posted(a_post(client_key, **changes)))
+
+    assert got == status
+    assert json.loads(body)[0]["code"] == status
+    assert [i for i in table_items("REQUEST#") if i.get("type") == "request"] == []
+
+
+def test_a_revoked_key_is_refused(api: ModuleType, seed: Seeder, client_key: str) -> None:
+    ClientApps(seed.runtime.table, per_minute=3).revoke("fixmystreet", seed.clock())
+
+    status, _, _ = call(api, posted(a_post(client_key)))
+
+    assert status == 403
+
+
+def test_a_key_is_held_to_its_allowance_a_minute(seed: Seeder, client_key: str) -> None:
+    apps = ClientApps(seed.runtime.table, per_minute=3)
+    for _ in range(3):
+        apps.caller(client_key, seed.clock())
+
+    with pytest.raises(RateLimited):
+        apps.caller(client_key, seed.clock())
+    seed.clock.advance(minutes=1)
+    assert apps.caller(client_key, seed.clock()).id == "fixmystreet"
+
+
+def test_an_app_id_is_registered_once(seed: Seeder, client_key: str) -> None:
+    with pytest.raises(Conflict):
+        ClientApps(seed.runtime.table, per_minute=3).register("fixmystreet", "Other", seed.clock())
+
+
+def test_the_key_itself_is_never_stored(seed: Seeder, client_key: str) -> None:
+    assert client_key not in table_dump()

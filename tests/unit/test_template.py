@@ -121,6 +121,7 @@ HTTP_ROUTES = {
     ("GET", "/api/citizen/v1/surveys/{token}", "CitizenApiFunction"),
     ("POST", "/api/citizen/v1/surveys/{token}", "CitizenApiFunction"),
     ("GET", "/api/open311/v2/{document}", "CitizenApiFunction"),
+    ("POST", "/api/open311/v2/{document}", "CitizenApiFunction"),
     ("GET", "/api/open311/v2/services/{document}", "CitizenApiFunction"),
     ("GET", "/api/open311/v2/requests/{document}", "CitizenApiFunction"),
     ("POST", "/api/external/v1/requests/{reference}/answer", "ExternalApiFunction"),

@@ -48,6 +48,9 @@ class WebSettings(FunctionSettings):
     city_time_zone: TimeZoneName = Field(
         default="Europe/Madrid", description="the city days Open311 date lists are read by"
     )
+    open311_per_minute: int = Field(
+        default=30, ge=1, le=1000, description="requests one Open311 client app may file a minute"
+    )
 
 
 class SmsSettings(FunctionSettings):

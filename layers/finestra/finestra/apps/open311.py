@@ -10,18 +10,22 @@ come in the language of ``Accept-Language`` when it is one of the city's, else C
 import functools
 from collections.abc import Callable
 from typing import Final
+from urllib.parse import parse_qsl
 
 from chalice.app import Chalice, Response
 from chalice.app import Request as ChaliceRequest
 from pydantic import ValidationError
 
 from finestra.apps.web import WebApp
+from finestra.channels.web import WebDelivery
 from finestra.domain.errors import FinestraError, Forbidden, NotFound, Unauthorised
 from finestra.domain.vocabulary import Language
-from finestra.http import current_request
+from finestra.http import current_request, raw_body
 from finestra.observability import Observability
 from finestra.open311 import render
-from finestra.open311.models import Error
+from finestra.open311.clients import RateLimited
+from finestra.open311.models import Error, OpenedRequest
+from finestra.open311.posting import read_post, request_form
 from finestra.open311.reader import RequestQuery
 from finestra.runtime import Lazy
 
@@ -31,7 +35,7 @@ ROUTES: Final = (
     f"{PREFIX}/services/{{document}}",
     f"{PREFIX}/requests/{{document}}",
 )
-_STATUS: Final = {NotFound: 404, Forbidden: 403, Unauthorised: 403}
+_STATUS: Final = {RateLimited: 429, NotFound: 404, Forbidden: 403, Unauthorised: 403}
 
 View = Callable[[str, render.Format], str]
 
@@ -56,7 +60,9 @@ def _error_status(exc: Exception) -> tuple[int, str]:
     raise exc
 
 
-def georeport_endpoint(obs: Observability) -> Callable[[View], Callable[[str], Response]]:
+def georeport_endpoint(
+    obs: Observability, success: int = 200
+) -> Callable[[View], Callable[[str], Response]]:
     """Split the document's format off its path, and answer errors the specification's way."""
 
     def decorate(view: View) -> Callable[[str], Response]:
@@ -66,7 +72,7 @@ def georeport_endpoint(obs: Observability) -> Callable[[View], Callable[[str], R
             try:
                 name, fmt = render.split_format(document)
                 body = view(name, fmt)
-                status = 200
+                status = success
             except ValueError as exc:
                 if isinstance(exc, ValidationError):
                     status, description = _error_status(exc)
@@ -96,7 +102,7 @@ def georeport_endpoint(obs: Observability) -> Callable[[View], Callable[[str], R
 
 
 def install_routes(app: Chalice, obs: Observability, web: Lazy[WebApp]) -> None:
-    """Add the GeoReport v2 read routes to the citizen API."""
+    """Add the GeoReport v2 routes to the citizen API."""
 
     def checked() -> tuple[ChaliceRequest, Language]:
         request = current_request(app)
@@ -137,3 +143,31 @@ def install_routes(app: Chalice, obs: Observability, web: Lazy[WebApp]) -> None:
         _, language = checked()
         found = web.get().georeport.request(name, language)
         return render.document("service_requests", "request", [found], fmt)
+
+    @app.route(ROUTES[0], methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+    @georeport_endpoint(obs, success=201)
+    def file_service_request(name: str, fmt: render.Format) -> str:
+        """File a request from a client app; it goes through the web channel's intake."""
+        if name != "requests":
+            raise NotFound("is not a GeoReport v2 resource", field="path")
+        request = current_request(app)
+        fields = dict(parse_qsl(raw_body(request).decode("utf-8", "replace")))
+        site = web.get()
+        site.georeport.check_jurisdiction(fields.get("jurisdiction_id"))
+        caller = site.client_apps.caller(fields.get("api_key"), site.now())
+        post = read_post(fields)
+        form = request_form(post, site.runtime.catalogue, language_of(request))
+        key = request.headers.get("idempotency-key") or request.context["requestId"]
+        delivery = WebDelivery(
+            provider_message_id=f"open311-{caller.id}-{key}",
+            received_at=site.now(),
+            form=form,
+            via="open311",
+        )
+        site.bind(app.lambda_context)
+        result = site.submit(delivery)
+        obs.logger.info("Request filed", reference=result.reference, client_app=caller.id)
+        opened = OpenedRequest(
+            service_request_id=result.reference, service_notice=None, account_id=None
+        )
+        return render.document("service_requests", "request", [opened], fmt)

@@ -10,6 +10,7 @@ from finestra.channels.web import ThemeChoice, TrackedRequest, WebChannel, WebDe
 from finestra.domain.vocabulary import Language
 from finestra.insights.opendata import OpenDataStore
 from finestra.intake.message import IntakeResult
+from finestra.open311.clients import ClientApps
 from finestra.open311.reader import GeoReportReader
 from finestra.runtime import Clients, IntakeRuntime, utc_now
 from finestra.settings import (
@@ -43,6 +44,7 @@ class WebApp(App):
             jurisdiction=settings.city_code.lower(),
             zone=ZoneInfo(settings.city_time_zone),
         )
+        self.client_apps = ClientApps(self.runtime.table, per_minute=settings.open311_per_minute)
 
     def themes(self, language: Language) -> list[ThemeChoice]:
         """The themes a citizen can choose from."""

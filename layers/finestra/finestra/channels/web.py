@@ -88,6 +88,9 @@ class WebDelivery(BaseModel):
     provider_message_id: str = Field(min_length=8, max_length=200)
     received_at: datetime
     form: RequestForm
+    via: Literal["open311"] | None = Field(
+        default=None, description="the channel when not the form's own: an Open311 client app"
+    )
 
 
 class ThemeChoice(BaseModel):
@@ -153,19 +156,20 @@ class WebChannel:
     def submit(self, delivery: WebDelivery) -> IntakeResult:
         """Open the request a citizen (or an entity) filed on the web or an app."""
         form = delivery.form
-        sender, entity, names = _sender_of(form)
+        channel = InputChannel(delivery.via or form.channel)
+        sender, entity, names = _sender_of(form, channel)
         consents = tuple(
             Consent(
                 channel=c.channel,
                 purpose=c.purpose,
                 granted=c.granted,
                 recorded_at=delivery.received_at,
-                source=InputChannel(form.channel),
+                source=channel,
             )
             for c in form.consents
         )
         message = InboundMessage(
-            channel=InputChannel(form.channel),
+            channel=channel,
             provider_message_id=delivery.provider_message_id,
             received_at=delivery.received_at,
             sender=sender,
@@ -211,10 +215,9 @@ class WebChannel:
 
 
 def _sender_of(
-    form: RequestForm,
+    form: RequestForm, channel: InputChannel
 ) -> tuple[tuple[ContactPoint, ...], EntityApplicant | None, tuple[str | None, str | None]]:
     applicant = form.applicant
-    channel = InputChannel(form.channel)
     if applicant is None:
         return (), None, (None, None)
     if isinstance(applicant, EntityForm):

@@ -11,6 +11,7 @@ import json
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -182,8 +183,35 @@ def deliver_visit(city: LocalCity) -> tuple[str, str | None]:
     return created["reference"], VISIT_PHONE
 
 
+def deliver_open311(city: LocalCity) -> tuple[str, str | None]:
+    assert city.open311_key is not None, "the local city registered no Open311 client app"
+    email = "open311.e2e@example.org"
+    form = urllib.parse.urlencode(
+        {
+            "api_key": city.open311_key,
+            "service_code": "lighting.streetlight-off",
+            "lat": "41.3935",
+            "long": "2.1634",
+            "address_string": "Carrer de Mallorca, 200",
+            "description": "El fanal davant del número 200 no s'encén.",
+            "email": email,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        city.url + "/api/open311/v2/requests.json",
+        data=form,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        assert response.status == 201
+        [opened] = json.loads(response.read())
+    return opened["service_request_id"], email
+
+
 CHANNELS = {
     "web": deliver_web,
+    "open311": deliver_open311,
     "sms": deliver_sms,
     "email": deliver_email,
     "phone": deliver_call,

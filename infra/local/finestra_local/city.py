@@ -19,11 +19,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Final
 
+from finestra.open311.clients import ClientApps
+from finestra.storage.table import Table
 from finestra_local.demo_city import CityReport, CitySize, seed_city
 from finestra_local.gateway import Gateway, lambda_invoker, routes_of
 from finestra_local.outside import OutsideWorld
 from finestra_local.stack import HOST, ROOT, Stack, free_port
 from finestra_local.staff import DEMO_STAFF
+
+DEMO_CLIENT_APP: Final = "demo-app"
+"""The Open311 client app the local city registers, its key printed at start."""
 
 __all__ = ["DEFAULT_PORT", "LocalCity"]
 
@@ -65,6 +70,7 @@ class LocalCity:
         self.size = size if size is not None else CitySize.from_env()
         self.seeded = seeded
         self.report: CityReport | None = None
+        self.open311_key: str | None = None
         self.desktop = root / "desktop" / "dist"
         self._out = out
         self.stack = Stack(
@@ -159,6 +165,12 @@ class LocalCity:
             writer_process=True,
             time_zone=environment.get("FINESTRA_CITY_TIME_ZONE", "Europe/Madrid"),
         )
+        apps = ClientApps(
+            Table(stack.client("dynamodb"), environment["FINESTRA_TABLE"]), per_minute=30
+        )
+        _, self.open311_key = apps.register(
+            DEMO_CLIENT_APP, "Finestra's demo Open311 client app", datetime.now(UTC)
+        )
 
     def banner(self) -> list[str]:
         """What to open and what to try first."""
@@ -175,6 +187,14 @@ class LocalCity:
         lines += [f"  {m.username:<16} {m.password:<22} {', '.join(m.roles)}" for m in DEMO_STAFF]
         if self.report is not None:
             lines += self.report.lines()
+        if self.open311_key is not None:
+            lines += [
+                f"Open311 demo client app {DEMO_CLIENT_APP}, api_key {self.open311_key}",
+                f"  curl -s {url}/api/open311/v2/services.json",
+                f"  curl -s {url}/api/open311/v2/requests.json -d api_key={self.open311_key} "
+                "-d service_code=lighting.streetlight-off -d lat=41.3935 -d long=2.1634 "
+                "--data-urlencode 'description=Streetlight out in front of number 12'",
+            ]
         lines += [
             "try first:",
             "  .venv/bin/python -m finestra_local.cli sms --from +34600000001 "

@@ -15,9 +15,12 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from finestra import observability
+from finestra.apps.open311 import georeport_endpoint
 from finestra.domain.errors import Conflict
 from finestra.insights.counting import InsightImage
 from finestra.insights.opendata import OpenDataLayout, OpenDataStore
+from finestra.open311 import render
 from finestra.open311.clients import ClientApps, RateLimited
 from finestra.storage import keys
 from tests.conftest import FakeLambdaContext, Seeder, load_event
@@ -200,6 +203,7 @@ def test_requests_are_listed_by_id_without_a_date_window(api: ModuleType, seed: 
         ("services/no.such-theme.json", {}, 404),
         ("services.json", {"jurisdiction_id": "elsewhere.example"}, 404),
         ("unknown.json", {}, 404),
+        ("tokens/some-token.json", {}, 404),
     ],
 )
 def test_every_error_is_the_specification_error_body(
@@ -356,3 +360,17 @@ def test_an_app_id_is_registered_once(seed: Seeder, client_key: str) -> None:
 
 def test_the_key_itself_is_never_stored(seed: Seeder, client_key: str) -> None:
     assert client_key not in table_dump()
+
+
+def test_an_unexpected_error_is_a_500_in_the_specification_body() -> None:
+    obs = observability.build("citizen_api")
+
+    @georeport_endpoint(obs)
+    def broken(name: str, fmt: render.Format) -> str:
+        raise ValueError("an internal detail")
+
+    response = broken("services.xml")
+
+    assert response.status_code == 500
+    assert "internal detail" not in response.body
+    assert ET.fromstring(response.body).findtext("error/code") == "500"

@@ -124,6 +124,7 @@ HTTP_ROUTES = {
     ("POST", "/api/open311/v2/{document}", "CitizenApiFunction"),
     ("GET", "/api/open311/v2/services/{document}", "CitizenApiFunction"),
     ("GET", "/api/open311/v2/requests/{document}", "CitizenApiFunction"),
+    ("GET", "/api/open311/v2/tokens/{document}", "CitizenApiFunction"),
     ("POST", "/api/external/v1/requests/{reference}/answer", "ExternalApiFunction"),
     ("POST", "/api/external/v1/requests/{reference}/return", "ExternalApiFunction"),
     ("GET", "/api/external/v1/replies/{token}", "ExternalApiFunction"),

@@ -34,6 +34,7 @@ ROUTES: Final = (
     f"{PREFIX}/{{document}}",
     f"{PREFIX}/services/{{document}}",
     f"{PREFIX}/requests/{{document}}",
+    f"{PREFIX}/tokens/{{document}}",
 )
 _STATUS: Final = {RateLimited: 429, NotFound: 404, Forbidden: 403, Unauthorised: 403}
 
@@ -49,15 +50,13 @@ def language_of(request: ChaliceRequest) -> Language:
     return Language.CA
 
 
-def _error_status(exc: Exception) -> tuple[int, str]:
+def _error_status(exc: ValidationError | FinestraError) -> tuple[int, str]:
     if isinstance(exc, ValidationError):
         error = exc.errors(include_input=False, include_url=False)[0]
         field = ".".join(str(part) for part in error["loc"]) or "query"
         return 400, f"{field} breaks the rule {error['type']}"
-    if isinstance(exc, FinestraError):
-        status = next((_STATUS[k] for k in type(exc).__mro__ if k in _STATUS), 400)
-        return status, f"{exc.field} {exc.message}" if exc.field else exc.message
-    raise exc
+    status = next((_STATUS[k] for k in type(exc).__mro__ if k in _STATUS), 400)
+    return status, f"{exc.field} {exc.message}" if exc.field else exc.message
 
 
 def georeport_endpoint(
@@ -68,37 +67,38 @@ def georeport_endpoint(
     def decorate(view: View) -> Callable[[str], Response]:
         @functools.wraps(view)
         def wrapped(document: str) -> Response:
-            fmt: render.Format = "json"
             try:
                 name, fmt = render.split_format(document)
+            except ValueError:
+                return _refusal(obs, 404, "the path ends in neither .json nor .xml", "json")
+            try:
                 body = view(name, fmt)
-                status = success
-            except ValueError as exc:
-                if isinstance(exc, ValidationError):
-                    status, description = _error_status(exc)
-                else:
-                    status, description = 404, "the path ends in neither .json nor .xml"
-                body = render.errors([Error(code=status, description=description)], fmt)
-            except FinestraError as exc:
+            except (ValidationError, FinestraError) as exc:
                 status, description = _error_status(exc)
-                body = render.errors([Error(code=status, description=description)], fmt)
+                return _refusal(obs, status, description, fmt)
             except Exception:
                 obs.logger.exception("Open311 request failed")
                 obs.count("HttpErrors")
-                status = 500
-                description = "the city could not handle this request"
-                body = render.errors([Error(code=status, description=description)], fmt)
-            if status >= 400:
-                obs.logger.info("Open311 request refused", status=status)
-            headers: dict[str, str | list[str]] = {
-                "Content-Type": render.CONTENT_TYPES[fmt],
-                "Cache-Control": "no-store",
-            }
-            return Response(body=body, status_code=status, headers=headers)
+                return _refusal(obs, 500, "the city could not handle this request", fmt)
+            return _answer(success, body, fmt)
 
         return wrapped
 
     return decorate
+
+
+def _answer(status: int, body: str, fmt: render.Format) -> Response:
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": render.CONTENT_TYPES[fmt],
+        "Cache-Control": "no-store",
+    }
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def _refusal(obs: Observability, status: int, description: str, fmt: render.Format) -> Response:
+    if status < 500:
+        obs.logger.info("Open311 request refused", status=status)
+    return _answer(status, render.errors([Error(code=status, description=description)], fmt), fmt)
 
 
 def install_routes(app: Chalice, obs: Observability, web: Lazy[WebApp]) -> None:
@@ -144,6 +144,17 @@ def install_routes(app: Chalice, obs: Observability, web: Lazy[WebApp]) -> None:
         found = web.get().georeport.request(name, language)
         return render.document("service_requests", "request", [found], fmt)
 
+    @app.route(ROUTES[3], methods=["GET"])
+    @georeport_endpoint(obs)
+    def read_token(name: str, fmt: render.Format) -> str:
+        """No token is ever handed out: a post answers its ``service_request_id`` at once."""
+        checked()
+        raise NotFound("is not a token this city handed out", field="token")
+
+    _install_post(app, obs, web)
+
+
+def _install_post(app: Chalice, obs: Observability, web: Lazy[WebApp]) -> None:
     @app.route(ROUTES[0], methods=["POST"], content_types=["application/x-www-form-urlencoded"])
     @georeport_endpoint(obs, success=201)
     def file_service_request(name: str, fmt: render.Format) -> str:

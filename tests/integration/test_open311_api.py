@@ -18,14 +18,18 @@ from referencing.jsonschema import DRAFT202012
 from finestra import observability
 from finestra.apps.open311 import georeport_endpoint
 from finestra.domain.errors import Conflict
+from finestra.domain.vocabulary import Language
 from finestra.insights.counting import InsightImage
 from finestra.insights.opendata import OpenDataLayout, OpenDataStore
 from finestra.open311 import render
 from finestra.open311.clients import ClientApps, RateLimited
+from finestra.open311.reader import GeoReportReader, RequestQuery
 from finestra.storage import keys
+from finestra.storage.requests import RequestStore
 from tests.conftest import FakeLambdaContext, Seeder, load_event
 from tests.support.aws import table_dump, table_items
 
+CA = Language.CA
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "open311" / "schema"
 """The published GeoReport v2 schemas, kept beside the repository (``../shared``)."""
 if not SCHEMAS.exists():
@@ -374,3 +378,39 @@ def test_an_unexpected_error_is_a_500_in_the_specification_body() -> None:
     assert response.status_code == 500
     assert "internal detail" not in response.body
     assert ET.fromstring(response.body).findtext("error/code") == "500"
+
+
+def a_reader(seed: Seeder, most: int = 1000) -> GeoReportReader:
+    runtime = seed.runtime
+    return GeoReportReader(
+        runtime.catalogue,
+        OpenDataStore(runtime.table),
+        RequestStore(runtime.table, shards=4),
+        jurisdiction="bcn",
+        zone=ZoneInfo("Europe/Madrid"),
+        most=most,
+    )
+
+
+def test_without_dates_the_list_is_the_90_days_before_now(seed: Seeder) -> None:
+    reference = seed.request(None)
+    published(seed, reference)
+    reader = a_reader(seed)
+
+    now = [r.service_request_id for r in reader.requests(RequestQuery(), seed.clock(), CA)]
+    seed.clock.advance(days=91)
+    later = reader.requests(RequestQuery(), seed.clock(), CA)
+
+    assert (now, later) == ([reference], [])
+
+
+def test_the_list_stops_at_its_cap_keeping_the_newest(seed: Seeder) -> None:
+    older = seed.request(None, reference="BCN-2026-000123")
+    seed.clock.advance(hours=1)
+    newer = seed.request(None, reference="BCN-2026-000124")
+    for reference in (older, newer):
+        published(seed, reference)
+
+    found = a_reader(seed, most=1).requests(RequestQuery(), seed.clock(), CA)
+
+    assert [r.service_request_id for r in found] == [newer]

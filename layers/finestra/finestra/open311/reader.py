@@ -83,12 +83,14 @@ class GeoReportReader:
         *,
         jurisdiction: str,
         zone: ZoneInfo,
+        most: int = MOST,
     ) -> None:
         self._catalogue = catalogue
         self._rows = rows
         self._requests = requests
         self._jurisdiction = jurisdiction
         self._zone = zone
+        self._most = most
 
     def check_jurisdiction(self, given: str | None) -> None:
         """Refuse a ``jurisdiction_id`` other than this city's; none given is this city."""
@@ -132,7 +134,7 @@ class GeoReportReader:
     def requests(
         self, query: RequestQuery, now: datetime, language: Language
     ) -> list[ServiceRequest]:
-        """The requests a query asks for, newest first, at most 1,000."""
+        """The requests a query asks for, newest first, at most ``most`` (1,000)."""
         if query.service_request_id:
             references = [r for r in query.service_request_id if REFERENCE.match(r)]
             return self._newest(self._requests.many(references), language)
@@ -149,7 +151,7 @@ class GeoReportReader:
             and (not query.service_code or r.service_code in query.service_code)
             and (not query.status or r.status in query.status)
         ]
-        return found[:MOST]
+        return found[: self._most]
 
     def _opened(self, start: datetime, end: datetime) -> Iterator[str]:
         day = start.astimezone(self._zone).date()

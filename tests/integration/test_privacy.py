@@ -108,6 +108,7 @@ def every_channel(
         "external": function("external_api").app,
         "digest": digest.lambda_handler,
         "delivery": function("delivery_events").lambda_handler,
+        "open311": function("citizen_api").app,
     }
     for path in sorted(EVENTS.glob("*/*.json")):
         if path.name.endswith(".expected.json"):

@@ -183,6 +183,9 @@ def deliver_visit(city: LocalCity) -> tuple[str, str | None]:
     return created["reference"], VISIT_PHONE
 
 
+OPEN311_MEDIA = "https://photos.example.org/reports/e2e/fanal-200.jpg"
+
+
 def deliver_open311(city: LocalCity) -> tuple[str, str | None]:
     assert city.open311_key is not None, "the local city registered no Open311 client app"
     email = "open311.e2e@example.org"
@@ -195,6 +198,7 @@ def deliver_open311(city: LocalCity) -> tuple[str, str | None]:
             "address_string": "Carrer de Mallorca, 200",
             "description": "El fanal davant del número 200 no s'encén.",
             "email": email,
+            "media_url": OPEN311_MEDIA,
         }
     ).encode()
     request = urllib.request.Request(
@@ -241,6 +245,8 @@ def test_a_request_on_every_channel_is_stored_routed_looked_up_and_acknowledged(
     assert detail["request"]["group"]
     assert detail["request"]["state"] not in ("closed", "cancelled")
     assert detail["timeline"][0]["kind"] == "inbound"
+    if channel == "open311":
+        assert detail["timeline"][0]["media_url"] == OPEN311_MEDIA
     theme = Catalogue.load(city.stack.config_dir).theme(detail["request"]["theme"])
     if theme.back_office_systems:
         assert detail["snapshots"], "no back-office system was asked about the request"

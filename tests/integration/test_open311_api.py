@@ -338,6 +338,84 @@ def test_a_refused_post_answers_the_specification_error(
     assert [i for i in table_items("REQUEST#") if i.get("type") == "request"] == []
 
 
+MEDIA = "https://photos.example.org/reports/7f3a/streetlight.jpg"
+
+
+def the_stored_request() -> dict[str, Any]:
+    [stored] = [i for i in table_items("REQUEST#") if i.get("type") == "request"]
+    return stored
+
+
+def test_a_media_link_is_kept_on_the_first_message_and_listed_where_the_place_is_public(
+    api: ModuleType, client_key: str
+) -> None:
+    status, _, body = call(api, posted(a_post(client_key, media_url=MEDIA)))
+
+    assert status == 201
+    reference = json.loads(body)[0]["service_request_id"]
+    assert the_stored_request()["origin"]["media_url"] == MEDIA
+    _, _, read = call(api, event(f"requests/{reference}.json"))
+    valid("requests.json", json.loads(read))
+    assert json.loads(read)[0]["media_url"] == MEDIA
+    _, _, xml = call(api, event(f"requests/{reference}.xml"))
+    assert ET.fromstring(xml).findtext("request/media_url") == MEDIA
+
+
+def test_a_media_link_is_not_listed_where_the_theme_keeps_the_place_private(
+    api: ModuleType, client_key: str
+) -> None:
+    noise = a_post(
+        client_key,
+        media_url=MEDIA,
+        service_code="noise.neighbours",
+        **{"attribute[request_type]": "complaint"},
+    )
+    _, _, body = call(api, posted(noise))
+    reference = json.loads(body)[0]["service_request_id"]
+
+    _, _, read = call(api, event(f"requests/{reference}.json"))
+
+    assert the_stored_request()["origin"]["media_url"] == MEDIA
+    assert json.loads(read)[0]["media_url"] is None
+    assert json.loads(read)[0]["lat"] is None
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "ftp://photos.example.org/streetlight.jpg",
+        "javascript:alert(1)",
+        "https://someone:secret@photos.example.org/streetlight.jpg",
+        "photos.example.org/streetlight.jpg",
+        "https://photos.example.org/a street light.jpg",
+        "https://[::1/streetlight.jpg",
+        "https://photos.example.org/" + "x" * 2000,
+    ],
+)
+def test_a_media_url_that_is_not_a_plain_web_link_is_refused_by_name(
+    api: ModuleType, client_key: str, link: str
+) -> None:
+    status, _, body = call(api, posted(a_post(client_key, media_url=link)))
+
+    assert status == 400
+    assert json.loads(body)[0]["description"].startswith("media_url ")
+    assert [i for i in table_items("REQUEST#") if i.get("type") == "request"] == []
+
+
+def test_the_account_and_device_ids_are_read_past_and_never_kept(
+    api: ModuleType, client_key: str
+) -> None:
+    fields = a_post(client_key, account_id="acct-5521-nuria", device_id="device-88c1-fe02")
+
+    status, _, body = call(api, posted(fields))
+
+    assert status == 201
+    assert json.loads(body)[0]["account_id"] is None
+    dump = table_dump()
+    assert "acct-5521-nuria" not in dump
+    assert "device-88c1-fe02" not in dump
+
+
 def test_a_revoked_key_is_refused(api: ModuleType, seed: Seeder, client_key: str) -> None:
     ClientApps(seed.runtime.table, per_minute=3).revoke("fixmystreet", seed.clock())
 

@@ -57,6 +57,7 @@ OPINION = "La neteja del meu carrer ha millorat molt aquest hivern."
 ADDRESS = "Carrer de Balmes, 187"
 LATITUDE, LONGITUDE = 41.398123, 2.152876
 PHOTO = b"\xff\xd8\xff\xe0 photo of the pothole outside number 187"
+MEDIA = "https://photos.example.org/u/nuria-puig/forat-187.jpg"
 TAX_ID, OTHER_TAX_ID = "B12345674", "A58818501"
 
 
@@ -175,6 +176,7 @@ class City:
         description: str = DESCRIPTION,
         applicant: EntityApplicant | None = None,
         photo: bytes | None = None,
+        media_url: str | None = None,
         routed: bool = False,
     ) -> str:
         now = self.seed.clock()
@@ -190,6 +192,7 @@ class City:
             provider_message_id=new_id("msg"),
             text=description,
             attachments=files,
+            media_url=media_url,
         )
         request = Request(
             reference=reference,
@@ -817,7 +820,9 @@ def erase(city: City, citizen_id: str) -> Any:
 
 def a_citizen_with_everything(city: City) -> tuple[str, list[str]]:
     citizen = city.citizen(phone=PHONE, email=EMAIL, document=DOCUMENT)
-    first = city.request(citizen, photo=PHOTO, routed=True, applicant=entity(TAX_ID))
+    first = city.request(
+        citizen, photo=PHOTO, media_url=MEDIA, routed=True, applicant=entity(TAX_ID)
+    )
     second = city.request(citizen)
     city.message(first, REPLY, kind=InteractionKind.INBOUND_MESSAGE)
     city.message(first, "Hem avisat la brigada.", kind=InteractionKind.OUTBOUND_MESSAGE)
@@ -843,7 +848,7 @@ def test_after_erasure_no_value_the_citizen_gave_is_left_in_the_table_or_the_buc
     bystander = city.citizen(given_name="Jordi", family_names="Vila", phone="+34699887766")
     vault = city.vault
     in_clear = [GIVEN, FAMILY, EMAIL, DESCRIPTION, REPLY, OPINION, ADDRESS, TAX_ID, "Forn de Pa"]
-    in_clear += [str(LATITUDE), str(LONGITUDE)]
+    in_clear += [str(LATITUDE), str(LONGITUDE), MEDIA]
     points = [
         (ContactKind.PHONE, PHONE),
         (ContactKind.EMAIL, EMAIL),

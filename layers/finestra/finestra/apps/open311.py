@@ -174,6 +174,7 @@ def _install_post(app: Chalice, obs: Observability, web: Lazy[WebApp]) -> None:
             received_at=site.now(),
             form=form,
             via="open311",
+            media_url=post.media_url,
         )
         site.bind(app.lambda_context)
         result = site.submit(delivery)

@@ -91,6 +91,9 @@ class WebDelivery(BaseModel):
     via: Literal["open311"] | None = Field(
         default=None, description="the channel when not the form's own: an Open311 client app"
     )
+    media_url: str | None = Field(
+        default=None, max_length=2000, description="an Open311 app's link to a photo or file"
+    )
 
 
 class ThemeChoice(BaseModel):
@@ -183,6 +186,7 @@ class WebChannel:
             response_channel=form.response_channel,
             applicant=entity,
             consents=consents,
+            media_url=delivery.media_url,
         )
         return self._intake.submit(message)
 

@@ -823,7 +823,7 @@ class CitizenDuties:
             if self._close_conversation(head, request, interactions):
                 tally["conversations"] += 1
         for interaction in interactions:
-            if interaction.get("text") or interaction.get("attachments"):
+            if any(interaction.get(k) for k in ("text", "attachments", "media_url")):
                 self._table.update(self._requests.interaction_erasure(interaction, now))
                 tally["interactions"] += 1
         if request is not None and not request.get("erased_at"):

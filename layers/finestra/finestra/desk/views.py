@@ -389,6 +389,9 @@ class TimelineEntry(BaseModel):
     from_state: RequestState | None
     to_state: RequestState | None
     reason: str | None
+    media_url: str | None = Field(
+        default=None, description="an outside link an Open311 app gave, never fetched"
+    )
 
 
 class SnapshotView(BaseModel):
@@ -1439,6 +1442,7 @@ def _timeline_entry(entry: Interaction) -> TimelineEntry:
         from_state=entry.from_state,
         to_state=entry.to_state,
         reason=entry.reason,
+        media_url=entry.media_url,
     )
 
 

@@ -64,6 +64,11 @@ class Interaction(BaseModel):
     to_state: RequestState | None = None
     reason: str | None = Field(default=None, max_length=500)
     attachments: tuple[Attachment, ...] = ()
+    media_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="an outside link to a photo or file the citizen's app hosts (Open311)",
+    )
     conversation_id: str | None = Field(
         default=None, description="the conversation this message belongs to, if any"
     )

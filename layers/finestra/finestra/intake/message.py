@@ -40,6 +40,9 @@ class InboundMessage(BaseModel):
         default=False, description="join the sender's request that is pending an answer"
     )
     attachments: tuple[Attachment, ...] = ()
+    media_url: str | None = Field(
+        default=None, max_length=2000, description="an outside link an Open311 app gave"
+    )
     actor: str | None = Field(default=None, description="staff:<id> when staff took it down")
 
 

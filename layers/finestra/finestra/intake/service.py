@@ -403,6 +403,7 @@ class IntakeService:
             provider_message_id=message.provider_message_id,
             text=message.text,
             attachments=message.attachments,
+            media_url=message.media_url,
         )
 
     def _write(self, resolution: Resolution | None, writes: Sequence[Put | Update]) -> None:

@@ -184,8 +184,8 @@ def service_request(
     """A stored request as a client app may see it; ``None`` while it has no theme.
 
     The description is never shown: citizens write names and phone numbers into it, and
-    GeoReport's request list is public. The place is shown only where the theme says its
-    location is public.
+    GeoReport's request list is public. The place, and the link to the photo or file the
+    app gave, are shown only where the theme says its location is public.
     """
     theme = catalogue.known_theme(request.theme_code)
     if theme is None:
@@ -209,7 +209,7 @@ def service_request(
         zipcode=None,
         lat=place.latitude if place else None,
         long=place.longitude if place else None,
-        media_url=None,
+        media_url=request.origin.media_url if place else None,
     )
 
 

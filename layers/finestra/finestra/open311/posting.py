@@ -7,12 +7,20 @@ request goes through the same intake and workflow as one from the city's web:
 definition's attributes (``attribute[request_type]``, ``attribute[response_channel]``,
 ``attribute[document_id]``) the rest. Without a chosen response channel the answer goes
 by email when an email is given, by SMS when a phone is, else nowhere.
+
+``media_url`` is kept as a link on the request's first message, never fetched: the city
+does not download or embed what an outside app hosts. ``account_id`` and ``device_id``
+are read past and never kept. They identify a person to the app, not to the city, and
+nothing of the city's would use them; citizens are recognised by the email, phone or
+document they give.
 """
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from finestra.channels.web import CitizenForm, RequestForm
 from finestra.domain.catalogue import Catalogue
@@ -39,6 +47,25 @@ class GeoReportPost(BaseModel):
     request_type: RequestType | None = None
     response_channel: ResponseChannel | None = None
     document_id: str | None = None
+    media_url: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("media_url")
+    @classmethod
+    def _outside_link(cls, value: str | None) -> str | None:
+        if value is not None and not _is_plain_web_link(value):
+            raise PydanticCustomError("http_link", "is not an http or https link")
+        return value
+
+
+def _is_plain_web_link(value: str) -> bool:
+    """An http(s) link with a host, no spaces and no user name or password in it."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    has_user = parts.username is not None or parts.password is not None
+    return parts.scheme in {"http", "https"} and bool(host) and " " not in value and not has_user
 
 
 def read_post(fields: Mapping[str, str]) -> GeoReportPost:

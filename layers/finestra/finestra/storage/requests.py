@@ -592,8 +592,8 @@ class RequestStore:
 
         Theme, type, channels, state, group, dates and district stay. The description
         becomes :data:`ERASED_TEXT`; the entity applicant, the first message's files and
-        the duplicate-search index (a geohash of ~150 m) go; ``location`` (the coarsened
-        place, or ``None`` for none) replaces the location.
+        outside link, and the duplicate-search index (a geohash of ~150 m) go;
+        ``location`` (the coarsened place, or ``None`` for none) replaces the location.
         """
         names = {
             "#description": "description",
@@ -601,6 +601,7 @@ class RequestStore:
             "#files": "attachments",
             "#location": "location",
             "#applicant": "applicant",
+            "#media": "media_url",
         }
         values: Item = {":erased": ERASED_TEXT, ":at": at.isoformat(), ":one": 1}
         assignments = [
@@ -608,7 +609,14 @@ class RequestStore:
             "erased_at = if_not_exists(erased_at, :at)",
             "version = version + :one",
         ]
-        removals = ["#applicant", "#origin.#files", "#files", "GSI4PK", "GSI4SK"]
+        removals = [
+            "#applicant",
+            "#origin.#files",
+            "#origin.#media",
+            "#files",
+            "GSI4PK",
+            "GSI4SK",
+        ]
         if location:
             assignments.append("#location = :location")
             values[":location"] = location
@@ -626,16 +634,22 @@ class RequestStore:
     def interaction_erasure(item: Item, at: datetime) -> Update:
         """Forget what staff or the citizen wrote in one stored interaction, and its files.
 
-        The text, the staff's reason (free text that may name the citizen) and the files go;
-        its kind, time, actor and states stay.
+        The text, the staff's reason (free text that may name the citizen), the files and
+        any outside link go; its kind, time, actor and states stay.
         """
         return Update(
             key={"PK": str(item["PK"]), "SK": str(item["SK"])},
             expression=(
-                "SET erased_at = if_not_exists(erased_at, :at) REMOVE #text, #files, #reason"
+                "SET erased_at = if_not_exists(erased_at, :at) "
+                "REMOVE #text, #files, #reason, #media"
             ),
             condition="attribute_exists(PK)",
-            names={"#text": "text", "#files": "attachments", "#reason": "reason"},
+            names={
+                "#text": "text",
+                "#files": "attachments",
+                "#reason": "reason",
+                "#media": "media_url",
+            },
             values={":at": at.isoformat()},
         )
 

@@ -230,6 +230,58 @@ def test_an_error_in_xml_is_the_errors_element(api: ModuleType) -> None:
     assert root.findtext("error/code") == "404"
 
 
+LIST_ELEMENTS = {"services", "service_requests", "errors", "attributes", "values"}
+LIST_ELEMENTS |= {"endpoints", "formats"}
+"""The elements whose children are the items of a list, as the JSON has them."""
+
+
+def xml_as_json_text(element: ET.Element) -> Any:
+    """An XML document read back into the JSON's shape, every leaf as its text."""
+    if element.tag in LIST_ELEMENTS:
+        return [xml_as_json_text(child) for child in element] or ""
+    if len(element):
+        return {child.tag: xml_as_json_text(child) for child in element}
+    return element.text or ""
+
+
+def as_text(value: Any) -> Any:
+    """A JSON document with every leaf written as the XML writes it."""
+    if isinstance(value, dict):
+        return {k: as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_text(v) for v in value] or ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("discovery", {}),
+        ("services", {}),
+        ("services/lighting.streetlight-off", {}),
+        ("services/noise.neighbours", {}),
+        ("requests", MARCH),
+        ("requests/BCN-2026-000123", {}),
+        ("requests", {"status": "pending"}),
+        ("services/no.such-theme", {}),
+    ],
+)
+def test_every_xml_document_holds_exactly_what_its_json_holds(
+    api: ModuleType, seed: Seeder, path: str, query: dict[str, str]
+) -> None:
+    reference = seed.request(None, reference="BCN-2026-000123", state="in_resolution")
+    published(seed, reference)
+
+    json_status, _, as_json = call(api, event(f"{path}.json", **query))
+    xml_status, _, as_xml = call(api, event(f"{path}.xml", **query))
+
+    assert xml_status == json_status
+    assert as_json not in ("[]", "{}")
+    assert xml_as_json_text(ET.fromstring(as_xml)) == as_text(json.loads(as_json))
+
+
 def test_a_path_without_a_format_is_not_found_in_json(api: ModuleType) -> None:
     status, content_type, body = call(api, event("services"))
 

@@ -13,7 +13,7 @@ from moto.backends import get_backend
 
 from finestra.campaigns.app import CampaignApp, CampaignSettings
 from finestra.campaigns.delivery import read_event
-from finestra.campaigns.optout import OptOut, is_opt_out
+from finestra.campaigns.optout import OptOut, is_opt_out, mark_unsubscribed
 from finestra.campaigns.planner import Planner
 from finestra.campaigns.queue import BatchMessage, PlanMessage
 from finestra.campaigns.sender import RateLimited
@@ -588,6 +588,55 @@ def test_given_an_email_when_sent_then_it_carries_the_one_click_headers_and_a_wo
     assert f"unsubscribe.html#t={token}" in body
     assert claims.citizen_id == a
     assert claims.purposes == (ConsentPurpose.CAMPAIGNS,)
+
+
+def unsubscribe_token_of(call: dict[str, Any]) -> str:
+    headers = {h["Name"]: h["Value"] for h in call["Content"]["Simple"]["Headers"]}
+    return str(headers["List-Unsubscribe"].split("?t=")[1].rstrip(">"))
+
+
+@pytest.mark.parametrize("delivered", [False, True])
+def test_given_an_email_sent_when_its_link_unsubscribes_then_the_recipient_is_opted_out_once(
+    app: CampaignApp, delivered: bool
+) -> None:
+    a = citizen(app, email="pau@example.org", grants=[("email", ConsentPurpose.CAMPAIGNS)])
+    made = planned_campaign(app, [member(a, EMAIL_CAMPAIGNS)])
+    calls: list[dict[str, Any]] = []
+    app.runtime.clients.get("sesv2").meta.events.register(
+        "provide-client-params.sesv2.SendEmail", lambda params, **_: calls.append(params)
+    )
+    app.sender.send_batch(BatchMessage(campaign_id=made.id, batch=0))
+    if delivered:
+        [sent] = recipients(made.id)
+        app.delivery.receive(read_event(ses_event("Delivery", str(sent["message_id"]))))
+    claims = app.tokens.verify(unsubscribe_token_of(calls[0]))
+
+    moved = mark_unsubscribed(app.store, claims, app.clock())
+    again = mark_unsubscribed(app.store, claims, app.clock())
+
+    [after] = recipients(made.id)
+    assert (claims.campaign_id, claims.batch) == (made.id, 0)
+    assert (moved, again) == (True, False)
+    assert (after["state"], after["reason"]) == ("opted_out", "unsubscribed")
+    counts = app.store.get(made.id, consistent=True).counts
+    assert counts.get(RecipientState.OPTED_OUT) == 1
+    assert not counts.get(RecipientState.SENT)
+    assert not counts.get(RecipientState.DELIVERED)
+
+
+def test_given_a_recipient_who_answered_when_the_link_unsubscribes_then_it_stays_answered(
+    app: CampaignApp,
+) -> None:
+    a = citizen(app, email="rosa@example.org", grants=[("email", ConsentPurpose.CAMPAIGNS)])
+    made = planned_campaign(app, [member(a, EMAIL_CAMPAIGNS)])
+    app.sender.send_batch(BatchMessage(campaign_id=made.id, batch=0))
+    recipient = app.store.recipient(made.id, 0, a)
+    assert recipient is not None
+    app.store.mark(recipient, {RecipientState.SENT}, RecipientState.ANSWERED, app.clock())
+    token = app.tokens.issue(a, "email", [ConsentPurpose.CAMPAIGNS], campaign_id=made.id, batch=0)
+
+    assert mark_unsubscribed(app.store, app.tokens.verify(token), app.clock()) is False
+    assert recipients(made.id)[0]["state"] == "answered"
 
 
 def test_given_an_unsubscribe_token_when_used_twice_then_it_works_once_and_a_forgery_is_refused(

@@ -2,8 +2,9 @@
 // of citizens reachable by email who agreed to surveys, sees it counted, composes a survey
 // campaign by email, prices it and launches it; the city's outbox holds the emails, a
 // citizen answers the survey from the link in theirs and another unsubscribes from theirs,
-// and the campaign's page counts the answer. Run with FINESTRA_URL naming the city and
-// FINESTRA_MANAGER_USERNAME / FINESTRA_MANAGER_PASSWORD a campaign manager's account.
+// and the campaign's page counts the answer and the recipient who left. Run with
+// FINESTRA_URL naming the city and FINESTRA_MANAGER_USERNAME / FINESTRA_MANAGER_PASSWORD a
+// campaign manager's account.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -152,6 +153,7 @@ describe('a survey campaign on the local city', () => {
     await screenshot(page, 'live-campaign');
 
     const [answering, leaving] = sent;
+    const optedOutBefore = await shown(page, 'opted_out');
     const survey = answering.text.match(SURVEY_LINK)?.[0];
     assert.ok(survey, 'the email carries its survey link');
     assert.ok(survey.startsWith(`${env.url}/survey.html#t=`), `the link is on the city’s desktop: ${survey}`);
@@ -185,6 +187,8 @@ describe('a survey campaign on the local city', () => {
     await other.context().close();
 
     assert.equal(await countBecomes(page, 'answered', (answered) => answered >= 1), 1);
+    const optedOut = await countBecomes(page, 'opted_out', (count) => count > optedOutBefore);
+    assert.equal(optedOut, optedOutBefore + 1, 'the recipient who unsubscribed is opted out, once');
     await page.locator('#recipient-state').selectOption('answered');
     await page.locator('table.recipients-table tbody tr[data-state=answered]').first().waitFor({ timeout: DEADLINE_MS });
     assert.equal(await page.locator('table.recipients-table tbody tr').count(), 1, 'one recipient answered');

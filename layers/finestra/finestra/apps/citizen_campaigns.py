@@ -3,7 +3,9 @@
 ``POST /api/citizen/v1/unsubscribe`` takes ``{"token"}`` (the page's form) or, for the
 one-click header of RFC 8058, the token in the query string ``t`` and a form body. A
 forged or expired token is a 403; a token used before is a 410 ``link_used``, the
-consent being withdrawn already. Logs carry the outcome only.
+consent being withdrawn already. The campaign recipient the email went to becomes
+``opted_out`` (reason ``unsubscribed``) unless it answered or failed meanwhile. Logs
+carry the outcome only.
 """
 
 import json
@@ -14,7 +16,15 @@ from chalice.app import Chalice, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finestra.apps.web import WebApp
-from finestra.campaigns.optout import OptOut, TokenUsed, UnsubscribeTokens, unsubscribe_key
+from finestra.campaigns.optout import (
+    OptOut,
+    TokenUsed,
+    UnsubscribeClaims,
+    UnsubscribeTokens,
+    mark_unsubscribed,
+    unsubscribe_key,
+)
+from finestra.campaigns.store import CampaignStore
 from finestra.domain.errors import MalformedInput
 from finestra.domain.vocabulary import InputChannel
 from finestra.http import JSON, current_request, endpoint, error_response, raw_body
@@ -69,7 +79,12 @@ class Unsubscriber:
         """
         claims = self.tokens.verify(token)
         self.optout.withdraw(claims.citizen_id, claims.channel, claims.purposes, InputChannel.EMAIL)
+        self._mark_recipient(claims)
         self.optout.spend(claims)
+
+    def _mark_recipient(self, claims: UnsubscribeClaims) -> None:
+        store = CampaignStore(self._web.runtime.table)
+        mark_unsubscribed(store, claims, self._web.now())
 
 
 def _token(query: dict[str, str], body: bytes, content_type: str) -> str:

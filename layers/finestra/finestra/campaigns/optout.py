@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from finestra.campaigns.store import lock_key
+from finestra.campaigns.store import CampaignStore, lock_key
+from finestra.domain.campaign import RecipientState
 from finestra.domain.citizen import Consent
 from finestra.domain.errors import Conflict, Forbidden, NotFound
 from finestra.domain.identity import ContactVault
@@ -37,11 +38,13 @@ from finestra.storage.table import Check, Put, Table, TransactionConflict, Updat
 
 __all__ = [
     "KEYWORDS",
+    "UNSUBSCRIBABLE",
     "OptOut",
     "TokenUsed",
     "UnsubscribeClaims",
     "UnsubscribeTokens",
     "is_opt_out",
+    "mark_unsubscribed",
     "unsubscribe_key",
 ]
 
@@ -96,6 +99,8 @@ class UnsubscribeClaims(BaseModel):
     purposes: tuple[ConsentPurpose, ...]
     nonce: str
     expires_at: int
+    campaign_id: str | None = Field(default=None, description="the campaign whose email it was")
+    batch: int | None = Field(default=None, ge=0, description="that recipient's batch")
 
 
 class TokenUsed(Conflict):
@@ -130,15 +135,27 @@ class UnsubscribeTokens:
         self._clock = clock
 
     def issue(
-        self, citizen_id: str, channel: OptOutChannel, purposes: Iterable[ConsentPurpose]
+        self,
+        citizen_id: str,
+        channel: OptOutChannel,
+        purposes: Iterable[ConsentPurpose],
+        *,
+        campaign_id: str | None = None,
+        batch: int | None = None,
     ) -> str:
-        """A token that withdraws ``purposes`` on ``channel`` for one citizen."""
+        """A token that withdraws ``purposes`` on ``channel`` for one citizen.
+
+        ``campaign_id`` and ``batch`` name the campaign recipient the email went to, so
+        the unsubscribe also marks that recipient ``opted_out``.
+        """
         claims = UnsubscribeClaims(
             citizen_id=citizen_id,
             channel=channel,
             purposes=tuple(purposes),
             nonce=new_id("uns"),
             expires_at=int((self._clock() + timedelta(days=TOKEN_DAYS)).timestamp()),
+            campaign_id=campaign_id,
+            batch=batch,
         )
         text = json.dumps(claims.model_dump(mode="json"), separators=(",", ":"))
         payload = _encode(text.encode())
@@ -308,3 +325,24 @@ def _after(
     ]
     latest = max(times, default=now - timedelta(seconds=1))
     return max(now, latest + timedelta(microseconds=1))
+
+
+UNSUBSCRIBABLE: Final = frozenset({RecipientState.SENT, RecipientState.DELIVERED})
+"""The recipients an unsubscribe moves: one who answered or failed keeps that state."""
+
+
+def mark_unsubscribed(store: CampaignStore, claims: UnsubscribeClaims, at: datetime) -> bool:
+    """Make the recipient the token's email went to ``opted_out`` (``unsubscribed``).
+
+    Returns
+    -------
+    bool
+        ``True`` when it moved; ``False`` for a token of no campaign, a recipient gone,
+        or one no longer ``sent`` or ``delivered``.
+    """
+    if claims.campaign_id is None or claims.batch is None:
+        return False
+    recipient = store.recipient(claims.campaign_id, claims.batch, claims.citizen_id)
+    if recipient is None or recipient.state not in UNSUBSCRIBABLE:
+        return False
+    return store.mark(recipient, UNSUBSCRIBABLE, RecipientState.OPTED_OUT, at, "unsubscribed")

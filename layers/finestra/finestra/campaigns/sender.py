@@ -420,7 +420,9 @@ class CampaignSender:
         point = citizen.contact(ContactKind.EMAIL)
         assert point is not None
         language = recipient.language
-        token = self._unsubscribe.tokens.issue(citizen.id, "email", [campaign.purpose])
+        token = self._unsubscribe.tokens.issue(
+            citizen.id, "email", [campaign.purpose], campaign_id=campaign.id, batch=recipient.batch
+        )
         lines = [campaign.message(language)]
         if campaign.survey_id and self._surveys is not None:
             link = self._surveys.link(

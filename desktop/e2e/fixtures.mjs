@@ -71,6 +71,9 @@ export function citizenId(serial) {
   return `cit_01JQ8Z${String(serial).padStart(20, '0')}`;
 }
 
+/** Where the neighbours' app that files the demo's Open311 requests keeps their photos. */
+export const OPEN311_MEDIA = 'https://fotos.app-veinal.example.com/avisos/';
+
 const HOUR = 3600_000;
 const OPEN_STATES = ['pending_validation', 'planned', 'in_resolution', 'pending_answer'];
 export const TRANSITIONS = {
@@ -228,7 +231,16 @@ function requestRecord({ group, theme, index, serial, now, citizens }) {
     attachments: index % 4 === 0 ? [demoFile(serial)] : [],
     snapshots: snapshotsFor(theme, now, index),
     timeline: [
-      { at: new Date(receivedAt).toISOString(), kind: 'inbound', channel, actor: null, text: description, from_state: null, to_state: null },
+      {
+        at: new Date(receivedAt).toISOString(),
+        kind: 'inbound',
+        channel,
+        actor: null,
+        text: description,
+        from_state: null,
+        to_state: null,
+        ...(channel === 'open311' ? { media_url: `${OPEN311_MEDIA}${serial}.jpg` } : {}),
+      },
       {
         at: new Date(receivedAt + 60_000).toISOString(),
         kind: 'system',

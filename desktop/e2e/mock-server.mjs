@@ -15,6 +15,7 @@ import { coversTree, groupRoutes, mayReassign } from './mock-groups.mjs';
 import { createConversations } from './mock-conversations.mjs';
 import { createEngage } from './mock-engage.mjs';
 import { createLinks } from './mock-links.mjs';
+import { createOpen311Apps } from './mock-open311.mjs';
 import { searchRoutes } from './mock-search.mjs';
 import { challenge, signatureMatches, verifierOf } from './srp.mjs';
 
@@ -1430,6 +1431,11 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     hasRole,
   });
 
+  const open311 = createOpen311Apps({
+    error: (status, code, message, field) => new HttpError(status, code, message, field ? [{ field, rule: message }] : undefined),
+    started,
+  });
+
   const desk = (method, path, query, body, member, headers, origin) => {
     const route = (pattern) => pattern.exec(path);
     let found;
@@ -1447,6 +1453,10 @@ export async function startMockServer({ port = 0, tokenSeconds = 3600, dist = DI
     const engaged = engage.routes(method, path, query, body, member, Answer);
     if (engaged !== undefined) {
       return engaged;
+    }
+    const registered = open311.routes(method, path, body, member, Answer);
+    if (registered !== undefined) {
+      return registered;
     }
     const searched = searchRoutes(method, path, query, member, { city, HttpError, Answer, coversTree, worklistItem, slaOf, requireReader: (who) => requireRole(who, 'agent', 'supervisor') });
     if (searched !== undefined) {

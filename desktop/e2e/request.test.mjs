@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { OPEN311_MEDIA } from './fixtures.mjs';
 import { assertAccessible, assertNoPageErrors, open, screenshot, signIn, start, TABLET } from './harness.mjs';
 
 /** The value of the fact labelled `term` in the request's header. */
@@ -52,6 +53,41 @@ describe('request detail', () => {
     await screenshot(page, 'request');
     await page.getByRole('link', { name: 'Torna a la safata de treball' }).click();
     await page.locator('table.worklist-table').waitFor();
+    assertNoPageErrors(page);
+    await page.context().close();
+  });
+
+  it('links the photo an Open311 app hosts, to open in a new tab, and never fetches it', async () => {
+    const page = await open(env);
+    const outside = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).hostname === new URL(OPEN311_MEDIA).hostname) {
+        outside.push(request.url());
+      }
+    });
+    await signIn(page, env);
+    await page.locator('#filter-channel').selectOption('open311');
+    await page.waitForURL(/channel=open311/);
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('table.worklist-table tbody tr td:nth-child(3)')];
+      return cells.length > 0 && cells.every((cell) => cell.textContent === 'Open311');
+    });
+    const [reference] = await references(page);
+    await page.locator('table.worklist-table tbody th a').first().click();
+    await page.waitForURL(new RegExp(`/requests/${reference}$`));
+    await page.locator('.request-head').waitFor();
+    assert.equal(await fact(page, /^Canal$/).innerText(), 'Open311');
+
+    const link = page.locator('.timeline-inbound .timeline-media a');
+    assert.equal(await link.count(), 1, 'the message from the app carries one link');
+    assert.equal(await link.getAttribute('href'), `${OPEN311_MEDIA}${Number(reference.slice(-6))}.jpg`);
+    assert.equal(await link.getAttribute('target'), '_blank');
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer nofollow');
+    assert.equal(await link.innerText(), 'Imatge o fitxer enllaçat (fora de l’Ajuntament): fotos.app-veinal.example.com');
+    assert.equal(await page.locator('.timeline img, .timeline iframe, .timeline object').count(), 0, 'nothing outside is embedded');
+    assert.equal(await page.locator('.timeline-state_change .timeline-media, .timeline-system .timeline-media').count(), 0);
+    assert.deepEqual(outside, [], 'the desktop asks the app’s server for nothing');
+    await assertAccessible(page, 'request detail with an outside link');
     assertNoPageErrors(page);
     await page.context().close();
   });

@@ -33,6 +33,7 @@ const Surveys = lazy(() => import('./screens/Surveys').then((module) => ({ defau
 const SurveyScreen = lazy(() => import('./screens/Surveys').then((module) => ({ default: module.SurveyScreen })));
 const SurveyResultsScreen = lazy(() => import('./screens/Surveys').then((module) => ({ default: module.SurveyResultsScreen })));
 const Insights = lazy(() => import('./screens/Insights').then((module) => ({ default: module.Insights })));
+const Open311Apps = lazy(() => import('./screens/Open311Apps').then((module) => ({ default: module.Open311Apps })));
 
 type Phase =
   | { readonly kind: 'starting' }
@@ -88,6 +89,11 @@ function Banner({ me, onSignOut }: { readonly me: Me | null; readonly onSignOut:
           {isAdministrator(me) && (
             <Link to={paths.accessLog()} aria-current={current('accessLog')}>
               {t('nav.accessLog')}
+            </Link>
+          )}
+          {isAdministrator(me) && (
+            <Link to={paths.open311Apps()} aria-current={current('open311Apps')}>
+              {t('nav.open311Apps')}
             </Link>
           )}
           {hasRole(me, 'supervisor') && (
@@ -173,6 +179,8 @@ function Screen({ route, me }: { readonly route: Route; readonly me: Me }) {
       return <Reports />;
     case 'advancedSearch':
       return <AdvancedSearch />;
+    case 'open311Apps':
+      return <Open311Apps />;
     case 'missing':
       return (
         <>

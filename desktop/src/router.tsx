@@ -29,6 +29,7 @@ export type Route =
   | { readonly screen: 'survey'; readonly surveyId: string | null }
   | { readonly screen: 'surveyResults'; readonly surveyId: string }
   | { readonly screen: 'insights' }
+  | { readonly screen: 'open311Apps' }
   | { readonly screen: 'missing' };
 
 /** The path segment of the new-request form; no reference reads `new`. */
@@ -61,6 +62,9 @@ export function routeOf(pathname: string): Route {
   }
   if (first === 'advanced-search' && second === undefined) {
     return { screen: 'advancedSearch' };
+  }
+  if (first === 'open311-apps' && second === undefined) {
+    return { screen: 'open311Apps' };
   }
   return engageRouteOf(first, second, rest) ?? { screen: 'missing' };
 }
@@ -110,6 +114,7 @@ export const paths = {
   surveyResults: (id: string, campaignId: string | null = null): string =>
     `/surveys/${encodeURIComponent(id)}/results${campaignId ? `?${new URLSearchParams({ campaign: campaignId }).toString()}` : ''}`,
   insights: (search = ''): string => `/insights${search}`,
+  open311Apps: (): string => '/open311-apps',
 };
 
 interface Navigation {

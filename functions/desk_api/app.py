@@ -20,6 +20,7 @@ from finestra.apps import (
     desk_groups,
     desk_insights,
     desk_links,
+    desk_open311,
     desk_reports,
     desk_requests,
     desk_search,
@@ -54,6 +55,7 @@ desk_insights.install_routes(app, obs, desk)
 desk_surveys.install_routes(app, obs, desk)
 desk_segments.install_routes(app, obs, desk)
 desk_campaigns.install_routes(app, obs, desk)
+desk_open311.install_routes(app, obs, desk)
 
 Q = TypeVar("Q", bound=BaseModel)
 

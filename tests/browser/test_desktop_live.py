@@ -6,7 +6,9 @@ the desktop through it: an SMS from outside, found, read, answered and moved on 
 agent signed in to the local user pool, the answer read back from the city's outbox,
 the citizen found by phone, the language switched, and axe run on every screen; and a
 campaign manager's survey campaign by email, segmented, launched, answered from its link,
-unsubscribed from, and its answer counted.
+unsubscribed from, and its answer counted; and an Open311 client app's request, filed with
+the key the city registered for it, read back as open, routed and read by the agent in
+the desktop with its photo as a link out of the city.
 """
 
 import os
@@ -43,13 +45,18 @@ def live_tests() -> list[Path]:
 
 
 def test_there_are_live_browser_tests_to_run() -> None:
-    assert [path.name for path in live_tests()] == ["campaigns.test.mjs", "city.test.mjs"]
+    assert [path.name for path in live_tests()] == [
+        "campaigns.test.mjs",
+        "city.test.mjs",
+        "open311.test.mjs",
+    ]
 
 
 @pytest.mark.e2e
 def test_the_desktop_works_against_the_local_city(city: LocalCity) -> None:
     node = shutil.which("node")
     assert node is not None, "node is not on PATH (the desktop's build needs it too)"
+    assert city.open311_key is not None, "the local city registered no Open311 client app"
     environment = {
         **os.environ,
         "FINESTRA_URL": city.url,
@@ -57,6 +64,7 @@ def test_the_desktop_works_against_the_local_city(city: LocalCity) -> None:
         "FINESTRA_PASSWORD": AGENT.password,
         "FINESTRA_MANAGER_USERNAME": MANAGER.username,
         "FINESTRA_MANAGER_PASSWORD": MANAGER.password,
+        "FINESTRA_OPEN311_KEY": city.open311_key,
         "CHROMIUM": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
     }
     run = subprocess.run(
@@ -72,4 +80,4 @@ def test_the_desktop_works_against_the_local_city(city: LocalCity) -> None:
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-6000:]
     assert "# fail 0" in report
-    assert "# pass 3" in report
+    assert "# pass 5" in report

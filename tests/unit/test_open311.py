@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from jsonschema import Draft202012Validator
+from pydantic import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from finestra.domain.catalogue import Catalogue
-from finestra.domain.errors import NotFound
+from finestra.domain.errors import Conflict, Forbidden, NotFound
 from finestra.domain.request import Interaction, Location, Request
 from finestra.domain.vocabulary import (
     FINAL_STATES,
@@ -23,7 +25,11 @@ from finestra.domain.vocabulary import (
     ResponseChannel,
 )
 from finestra.open311 import mapping, render
+from finestra.open311.clients import ClientApps
 from finestra.open311.models import Error, ServiceRequest
+from finestra.storage.table import Table
+from tests.conftest import REGION
+from tests.support.aws import table_dump, table_items
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = Catalogue.load(ROOT / "infra" / "config")
@@ -243,3 +249,120 @@ def test_the_xml_and_json_of_a_document_say_the_same() -> None:
         "json": "application/json; charset=utf-8",
         "xml": "text/xml; charset=utf-8",
     }
+
+
+@pytest.fixture
+def client_apps(aws: None) -> ClientApps:
+    return ClientApps(Table(boto3.client("dynamodb", region_name=REGION), "FinestraTable"))
+
+
+def test_client_apps_live_in_one_partition_keyed_by_their_id(client_apps: ClientApps) -> None:
+    client_apps.register("fixmystreet", "FixMyStreet", CREATED)
+
+    [item] = table_items("OPEN311APPS")
+
+    assert (item["PK"], item["SK"]) == ("OPEN311APPS", "APP#fixmystreet")
+    assert set(item) == {"PK", "SK", "type", "name", "key_digest", "registered_at"}
+
+
+def test_the_list_holds_every_app_sorted_by_id_revoked_ones_with_their_time(
+    client_apps: ClientApps,
+) -> None:
+    for app_id in ("zeta-app", "alpha-app", "mid-app"):
+        client_apps.register(app_id, f"App {app_id}", CREATED)
+    revoked_at = CREATED + timedelta(days=2)
+    client_apps.revoke("mid-app", revoked_at)
+
+    listed = client_apps.list()
+
+    assert [app.id for app in listed] == ["alpha-app", "mid-app", "zeta-app"]
+    assert [app.revoked_at for app in listed] == [None, revoked_at, None]
+    assert listed[0].name == "App alpha-app"
+    assert listed[0].registered_at == CREATED
+
+
+def test_the_list_reads_every_page_with_a_query(aws: None) -> None:
+    table = Table(boto3.client("dynamodb", region_name=REGION), "FinestraTable")
+    apps = ClientApps(table)
+    for number in range(105):
+        apps.register(f"app-{number:03d}", "A", CREATED)
+    table.meter.calls.clear()
+
+    listed = apps.list()
+
+    assert [app.id for app in listed] == [f"app-{number:03d}" for number in range(105)]
+    assert table.meter.calls == {"Query": 2}
+
+
+def test_the_list_is_empty_before_any_app_is_registered(client_apps: ClientApps) -> None:
+    assert client_apps.list() == []
+
+
+def test_a_taken_id_is_refused_naming_the_field(client_apps: ClientApps) -> None:
+    client_apps.register("fixmystreet", "FixMyStreet", CREATED)
+
+    with pytest.raises(Conflict) as refused:
+        client_apps.register("fixmystreet", "Another", CREATED)
+
+    assert refused.value.field == "id"
+    assert [app.name for app in client_apps.list()] == ["FixMyStreet"]
+
+
+def test_a_revoked_id_is_never_handed_out_again(client_apps: ClientApps) -> None:
+    client_apps.register("fixmystreet", "FixMyStreet", CREATED)
+    client_apps.revoke("fixmystreet", CREATED)
+
+    with pytest.raises(Conflict):
+        client_apps.register("fixmystreet", "FixMyStreet again", CREATED)
+
+
+@pytest.mark.parametrize("app_id", ["ab", "Fix_My_Street", "x" * 41, "fix.my.street"])
+def test_an_id_breaking_its_rule_is_refused_before_any_write(
+    client_apps: ClientApps, app_id: str
+) -> None:
+    with pytest.raises(ValidationError):
+        client_apps.register(app_id, "FixMyStreet", CREATED)
+
+    assert table_items("OPEN311APPS") == []
+
+
+def test_revoking_answers_the_app_and_a_second_revocation_keeps_the_first_time(
+    client_apps: ClientApps,
+) -> None:
+    client_apps.register("fixmystreet", "FixMyStreet", CREATED)
+
+    first = client_apps.revoke("fixmystreet", CREATED + timedelta(hours=1))
+    second = client_apps.revoke("fixmystreet", CREATED + timedelta(hours=5))
+
+    assert first.revoked_at == CREATED + timedelta(hours=1)
+    assert second == first
+
+
+def test_revoking_an_unknown_app_is_not_found(client_apps: ClientApps) -> None:
+    with pytest.raises(NotFound) as refused:
+        client_apps.revoke("nobody", CREATED)
+
+    assert refused.value.field == "app_id"
+    assert table_items("OPEN311APPS") == []
+
+
+def test_the_key_handed_out_is_recognised_until_the_app_is_revoked(
+    client_apps: ClientApps,
+) -> None:
+    registered, key = client_apps.register("fixmystreet", "FixMyStreet", CREATED)
+
+    recognised = client_apps.caller(key, CREATED)
+    client_apps.revoke("fixmystreet", CREATED)
+
+    assert recognised == registered
+    assert key not in table_dump()
+    with pytest.raises(Forbidden):
+        client_apps.caller(key, CREATED)
+
+
+def test_an_unexpected_table_error_is_not_taken_for_a_taken_id(aws: None) -> None:
+    client = boto3.client("dynamodb", region_name=REGION)
+    apps = ClientApps(Table(client, "NoSuchTable"))
+
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        apps.register("fixmystreet", "FixMyStreet", CREATED)

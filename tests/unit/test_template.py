@@ -115,6 +115,9 @@ HTTP_ROUTES = {
             ("POST", "/campaigns/{campaign_id}/resume"),
             ("POST", "/campaigns/{campaign_id}/cancel"),
             ("GET", "/campaigns/{campaign_id}/recipients"),
+            ("GET", "/open311/apps"),
+            ("POST", "/open311/apps"),
+            ("POST", "/open311/apps/{app_id}/revoke"),
         )
     ),
     ("POST", "/api/citizen/v1/unsubscribe", "CitizenApiFunction"),

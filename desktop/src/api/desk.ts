@@ -20,6 +20,7 @@ import type {
   SurveyResults,
 } from './engage';
 import { differencePageOf, listOf, recipientPageOf, type SurveySummary, surveyResultsOf, surveySummaryOf } from './engageWire';
+import { type Open311App, type Open311AppOrder, open311AppOf, open311AppsOf, type RegisteredApp, registeredAppOf } from './open311Apps';
 import type {
   AccessPage,
   AccessQuery,
@@ -344,6 +345,21 @@ export class DeskApi {
   /** One page of the access log, newest first (administrators). */
   accessLog(query: AccessQuery, cursor: string | null, limit = ACCESS_PAGE_SIZE): Promise<AccessPage> {
     return this.client.get<AccessPage>(`${DESK}/access-log`, { ...query, cursor, limit });
+  }
+
+  /** Every Open311 client app, revoked ones included (administrators). */
+  async open311Apps(): Promise<readonly Open311App[]> {
+    return open311AppsOf(await this.client.get<unknown>(`${DESK}/open311/apps`));
+  }
+
+  /** Register an Open311 client app; the answer holds its key, shown this once. */
+  async registerOpen311App(order: Open311AppOrder): Promise<RegisteredApp> {
+    return registeredAppOf(await this.client.post<unknown>(`${DESK}/open311/apps`, order));
+  }
+
+  /** Refuse an Open311 client app's key from now on. */
+  async revokeOpen311App(id: string): Promise<Open311App> {
+    return open311AppOf(await this.client.post<unknown>(`${DESK}/open311/apps/${segment(id)}/revoke`, undefined));
   }
 
   /** Opened and closed requests, closing days and SLA compliance over days (supervisors). */

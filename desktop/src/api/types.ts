@@ -163,6 +163,8 @@ export interface TimelineEntry {
   readonly from_state: RequestState | null;
   readonly to_state: RequestState | null;
   readonly reason?: string | null;
+  /** A link an Open311 app gave to a photo or file it hosts; shown as a link, never fetched. */
+  readonly media_url?: string | null;
 }
 
 export interface Snapshot {

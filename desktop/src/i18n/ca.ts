@@ -1,6 +1,7 @@
 /** Català. */
 import type { Catalogue } from './en';
 import { engageCa } from './engage.ca';
+import { open311Ca } from './open311.ca';
 
 export const ca: Catalogue = {
   'app.name': 'Finestra',
@@ -301,6 +302,7 @@ export const ca: Catalogue = {
   'worklist.logContact': 'Registra una trucada o visita',
   'timeline.fileAdded': 'S’hi ha afegit un fitxer: vegeu Fitxers.',
   'timeline.reason': 'Motiu: {reason}',
+  'timeline.media': 'Imatge o fitxer enllaçat (fora de l’Ajuntament): {host}',
   'citizen.kind.identified': 'Identificada',
   'citizen.kind.provisional': 'Encara no identificada',
   'citizen.noName': 'Sense nom',
@@ -661,4 +663,5 @@ export const ca: Catalogue = {
   'advsearch.map.list': 'Les mateixes sol·licituds en una llista',
   'advsearch.map.unplaced': '{count} sol·licituds no tenen punt i no surten al mapa.',
   ...engageCa,
+  ...open311Ca,
 };

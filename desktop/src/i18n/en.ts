@@ -1,5 +1,6 @@
 /** English: the reference catalogue, whose keys every other language must have. */
 import { engageEn } from './engage.en';
+import { open311En } from './open311.en';
 
 export const en = {
   'app.name': 'Finestra',
@@ -300,6 +301,7 @@ export const en = {
   'worklist.logContact': 'Log a call or visit',
   'timeline.fileAdded': 'A file was added: see Files.',
   'timeline.reason': 'Reason: {reason}',
+  'timeline.media': 'Linked image or file (outside the City Council): {host}',
   'citizen.kind.identified': 'Identified',
   'citizen.kind.provisional': 'Not identified yet',
   'citizen.noName': 'No name held',
@@ -660,6 +662,7 @@ export const en = {
   'advsearch.map.list': 'The same requests as a list',
   'advsearch.map.unplaced': '{count} requests have no point and are not on the map.',
   ...engageEn,
+  ...open311En,
 } as const;
 
 export type MessageKey = keyof typeof en;

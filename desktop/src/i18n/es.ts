@@ -1,6 +1,7 @@
 /** Español. */
 import type { Catalogue } from './en';
 import { engageEs } from './engage.es';
+import { open311Es } from './open311.es';
 
 export const es: Catalogue = {
   'app.name': 'Finestra',
@@ -301,6 +302,7 @@ export const es: Catalogue = {
   'worklist.logContact': 'Registrar una llamada o visita',
   'timeline.fileAdded': 'Se ha añadido un archivo: vea Archivos.',
   'timeline.reason': 'Motivo: {reason}',
+  'timeline.media': 'Imagen o archivo enlazado (fuera del Ayuntamiento): {host}',
   'citizen.kind.identified': 'Identificada',
   'citizen.kind.provisional': 'Todavía no identificada',
   'citizen.noName': 'Sin nombre',
@@ -661,4 +663,5 @@ export const es: Catalogue = {
   'advsearch.map.list': 'Las mismas solicitudes en una lista',
   'advsearch.map.unplaced': '{count} solicitudes no tienen punto y no salen en el mapa.',
   ...engageEs,
+  ...open311Es,
 };

@@ -10,6 +10,7 @@ import { ErrorNotice, Facts, Loading, PriorityTag, ScreenTitle, SlaBadge, When }
 import { Conversations } from '../components/Conversations';
 import { JoinButton, Links } from '../components/Links';
 import { useLoad } from '../components/load';
+import { MediaLink } from '../components/MediaLink';
 import { RequestAlarms } from '../components/RequestAlarms';
 import { Snapshots } from '../components/Snapshots';
 import { useDesk } from '../desk';
@@ -49,6 +50,7 @@ function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
             </p>
           )}
           {entry.text && <p className="timeline-text">{entry.text}</p>}
+          <MediaLink url={entry.media_url} />
           {entry.kind === 'note' && !entry.text && !entry.reason && (
             <p className="timeline-text">
               <a href="#files-title">{t('timeline.fileAdded')}</a>

@@ -3,14 +3,17 @@
 An app calls with ``api_key=<app id>.<secret part>``. The table keeps the SHA-256 hex
 digest of the whole key, never the key itself, the way the external bodies' keys are
 kept; the check hashes what was sent and compares the digests in constant time. A
-revoked app's key is refused from the moment of the revocation. Each key may file at
-most ``per_minute`` requests in a calendar minute: one conditional ``ADD`` on a counter
-of that minute, which expires by TTL.
+revoked app's key is refused from the moment of the revocation, and its id is never
+handed out again. Each key may file at most ``per_minute`` requests in a calendar
+minute: one conditional ``ADD`` on a counter of that minute, which expires by TTL.
+
+Every app lives under one partition, so the administrators' list is one ``Query``; a
+city registers a handful of apps, far below what one partition holds.
 
 =====================================  ==============================================
 key                                    item
 =====================================  ==============================================
-``OPEN311APP#<app id>`` / ``APP``      a client app: name, key digest, registered and
+``OPEN311APPS`` / ``APP#<app id>``     a client app: name, key digest, registered and
                                        revoked times
 ``OPEN311APP#<app id>`` / ``RATE#<m>`` the requests the app filed in minute ``<m>``
 =====================================  ==============================================
@@ -25,12 +28,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finestra.domain.errors import Conflict, Forbidden, NotFound
 from finestra.external.callers import key_digest
-from finestra.storage.table import Put, Table, Update
+from finestra.storage.table import Item, Put, Table, Update
 
-__all__ = ["ClientApp", "ClientApps", "RateLimited"]
+__all__ = ["APP_ID_PATTERN", "PER_MINUTE", "ClientApp", "ClientApps", "RateLimited"]
 
+APP_ID_PATTERN: Final = r"^[a-z0-9-]{3,40}$"
+PER_MINUTE: Final = 30
+"""The allowance of a key a minute unless the citizen API's settings say otherwise."""
+_PARTITION: Final = "OPEN311APPS"
+_APP_PREFIX: Final = "APP#"
 _MAX_KEY: Final = 200
 _RATE_TTL_S: Final = 3600
+_PAGE: Final = 100
 
 
 class RateLimited(Forbidden):
@@ -44,25 +53,43 @@ class ClientApp(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9-]{3,40}$")
+    id: str = Field(pattern=APP_ID_PATTERN)
     name: str = Field(min_length=1, max_length=120)
     registered_at: datetime
     revoked_at: datetime | None = None
 
 
 def _key(app_id: str) -> dict[str, str]:
-    return {"PK": f"OPEN311APP#{app_id}", "SK": "APP"}
+    return {"PK": _PARTITION, "SK": f"{_APP_PREFIX}{app_id}"}
+
+
+def _app_of(item: Item) -> ClientApp:
+    revoked = item.get("revoked_at")
+    return ClientApp(
+        id=str(item["SK"]).removeprefix(_APP_PREFIX),
+        name=str(item["name"]),
+        registered_at=datetime.fromisoformat(str(item["registered_at"])),
+        revoked_at=datetime.fromisoformat(str(revoked)) if revoked else None,
+    )
 
 
 class ClientApps:
-    """Registers, revokes and recognises the client apps."""
+    """Registers, lists, revokes and recognises the client apps."""
 
-    def __init__(self, table: Table, *, per_minute: int) -> None:
+    def __init__(self, table: Table, *, per_minute: int = PER_MINUTE) -> None:
         self._table = table
         self._per_minute = per_minute
 
     def register(self, app_id: str, name: str, at: datetime) -> tuple[ClientApp, str]:
-        """Register an app and hand out its key, once; :class:`Conflict` if the id is taken."""
+        """Register an app and hand out its key, the only time it is ever seen.
+
+        Raises
+        ------
+        pydantic.ValidationError
+            When the id or the name breaks its rule.
+        Conflict
+            When the id is taken, by an app in use or by a revoked one.
+        """
         app = ClientApp(id=app_id, name=name, registered_at=at)
         key = f"{app.id}.{secrets.token_urlsafe(24)}"
         item = {
@@ -72,13 +99,37 @@ class ClientApps:
             "key_digest": key_digest(key),
             "registered_at": at.isoformat(),
         }
-        self._table.put(Put(item=item))
+        try:
+            self._table.put(Put(item=item, condition="attribute_not_exists(PK)"))
+        except Conflict as exc:
+            raise Conflict("is taken by another client app", field="id") from exc
         return app, key
 
-    def revoke(self, app_id: str, at: datetime) -> None:
-        """Refuse the app's key from now on; :class:`NotFound` for an unknown app."""
+    def list(self) -> list[ClientApp]:
+        """Every registered app, revoked ones included, sorted by id (one ``Query``, paged)."""
+        apps: list[ClientApp] = []
+        start: dict[str, object] | None = None
+        while True:
+            items, start = self._table.query(
+                "PK = :pk AND begins_with(SK, :app)",
+                {":pk": _PARTITION, ":app": _APP_PREFIX},
+                limit=_PAGE,
+                start=start,
+            )
+            apps.extend(_app_of(item) for item in items)
+            if start is None:
+                return sorted(apps, key=lambda app: app.id)
+
+    def revoke(self, app_id: str, at: datetime) -> ClientApp:
+        """Refuse the app's key from now on; revoking twice keeps the first time.
+
+        Raises
+        ------
+        NotFound
+            When no app has the id.
+        """
         try:
-            self._table.update(
+            item = self._table.update(
                 Update(
                     key=_key(app_id),
                     expression="SET revoked_at = if_not_exists(revoked_at, :at)",
@@ -88,6 +139,7 @@ class ClientApps:
             )
         except Conflict:
             raise NotFound("is not a client app", field="app_id") from None
+        return _app_of(item)
 
     def caller(self, presented: str | None, at: datetime) -> ClientApp:
         """The app whose key ``presented`` is, counted against its minute's allowance.
@@ -110,11 +162,7 @@ class ClientApps:
         if item is None or not matches or item.get("revoked_at"):
             raise Forbidden("is not valid", field="api_key")
         self._count(app_id, at)
-        return ClientApp(
-            id=app_id,
-            name=str(item["name"]),
-            registered_at=datetime.fromisoformat(str(item["registered_at"])),
-        )
+        return _app_of(item)
 
     def _count(self, app_id: str, at: datetime) -> None:
         minute = at.strftime("%Y-%m-%dT%H:%M")

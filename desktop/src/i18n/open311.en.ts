@@ -1,0 +1,42 @@
+/** English words of the Open311 client-app screen (administrators); part of `en`. */
+export const open311En = {
+  'nav.open311Apps': 'Open311 apps',
+  'open311.title': 'Open311 client apps',
+  'open311.intro':
+    'Apps and services that file requests through Open311 (GeoReport v2) each use a key of their own. Register an app to give it its key; revoke it to refuse the key from then on.',
+  'open311.forbidden': 'Only administrators manage the Open311 client apps.',
+  'open311.none': 'No client app is registered yet.',
+  'open311.column.id': 'Id',
+  'open311.column.name': 'Name',
+  'open311.column.registered': 'Registered',
+  'open311.column.state': 'State',
+  'open311.column.action': 'Action',
+  'open311.active': 'Active',
+  'open311.revokedOn': 'Revoked on {date}',
+  'open311.registerTitle': 'Register an app',
+  'open311.id': 'App id',
+  'open311.idHint': '3 to 40 lower-case letters, digits or hyphens. It starts the key and is never given to another app.',
+  'open311.name': 'Name',
+  'open311.nameHint': 'As the city’s staff know the app.',
+  'open311.submit': 'Register the app',
+  'open311.registering': 'Registering…',
+  'open311.idInvalid': 'The id takes 3 to 40 lower-case letters, digits or hyphens.',
+  'open311.nameInvalid': 'Give the app a name of at most 120 characters.',
+  'open311.taken': 'This id is taken. Ids are never reused, not even after a revocation: choose another.',
+  'open311.keyTitle': 'The key of {name}',
+  'open311.keyOnce': 'Copy this key now and hand it to the app’s developers: it will not be shown again.',
+  'open311.keyLabel': 'API key',
+  'open311.copy': 'Copy the key',
+  'open311.copied': 'The key is copied.',
+  'open311.copyFailed': 'The key could not be copied: select it and copy it by hand.',
+  'open311.keyDone': 'I have kept the key',
+  'open311.revoke': 'Revoke',
+  'open311.revokeLabel': 'Revoke {id}',
+  'open311.revokeTitle': 'Revoke {name}?',
+  'open311.revokeText':
+    'The app’s key will be refused from now on. This cannot be undone, and its id cannot be registered again.',
+  'open311.revokeConfirm': 'Revoke the app',
+  'open311.revoked': 'The app {id} is revoked: its key is refused.',
+} as const;
+
+export type Open311Key = keyof typeof open311En;

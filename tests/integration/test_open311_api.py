@@ -468,6 +468,50 @@ def test_the_account_and_device_ids_are_read_past_and_never_kept(
     assert "device-88c1-fe02" not in dump
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_key_past_its_allowance_is_answered_429_in_the_posts_format(
+    api: ModuleType, seed: Seeder, fmt: str
+) -> None:
+    _, key = ClientApps(seed.runtime.table, per_minute=30).register(
+        "busy-app", "Busy", seed.clock()
+    )
+    statuses = [
+        call(api, posted(a_post(key), fmt, request_id=f"busy-{n:03d}"))[0] for n in range(30)
+    ]
+
+    status, content_type, body = call(api, posted(a_post(key), fmt, request_id="busy-030"))
+
+    assert statuses == [201] * 30
+    assert (status, content_type) == (429, render.CONTENT_TYPES[fmt])
+    if fmt == "json":
+        assert json.loads(body)[0]["code"] == 429
+    else:
+        assert ET.fromstring(body).findtext("error/code") == "429"
+    filed = [i for i in table_items("REQUEST#") if i.get("type") == "request"]
+    assert len(filed) == 30
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({"api_key": "fixmystreet.not-the-key"}, 403),
+        ({"service_code": "no.such-theme"}, 400),
+        ({"media_url": "javascript:alert(1)"}, 400),
+        ({"jurisdiction_id": "elsewhere.example"}, 404),
+    ],
+)
+def test_a_refused_post_in_xml_answers_the_errors_element(
+    api: ModuleType, client_key: str, changes: dict[str, str], status: int
+) -> None:
+    got, content_type, body = call(api, posted(a_post(client_key, **changes), "xml"))
+
+    assert (got, content_type) == (status, "text/xml; charset=utf-8")
+    root = ET.fromstring(body)
+    assert root.tag == "errors"
+    assert root.findtext("error/code") == str(status)
+    assert root.findtext("error/description")
+
+
 def test_a_revoked_key_is_refused(api: ModuleType, seed: Seeder, client_key: str) -> None:
     ClientApps(seed.runtime.table, per_minute=3).revoke("fixmystreet", seed.clock())
 

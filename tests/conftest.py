@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from finestra_local import moto_fixes
+from finestra_local import botocore_models, moto_fixes
 from finestra_local.lambdas import InProcessLambdas
 from finestra_local.stepfunctions import INTERPRETER_CONFIG, create_state_machine
 from tests.support.cfn import load_template, table_create_kwargs
@@ -51,6 +51,7 @@ os.environ.update(
 )
 
 moto_fixes.apply()
+botocore_models.share()
 
 ENVIRONMENT = {
     "FINESTRA_TABLE": "FinestraTable",

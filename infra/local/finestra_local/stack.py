@@ -41,7 +41,7 @@ from botocore.config import Config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from finestra.backoffice.registry import Registry
-from finestra_local import moto_fixes
+from finestra_local import botocore_models, moto_fixes
 from finestra_local.cognito import (
     DESKTOP_CLIENT,
     STAFF_POOL,
@@ -443,6 +443,7 @@ class Stack:
 
     def _start(self) -> None:
         moto_fixes.apply()
+        botocore_models.share()
         verify_srp_passwords()
         self._set_environment(
             {

@@ -235,7 +235,7 @@ function requestRecord({ group, theme, index, serial, now, citizens }) {
         at: new Date(receivedAt).toISOString(),
         kind: 'inbound',
         channel,
-        actor: null,
+        actor: `citizen:cit_${serial}`,
         text: description,
         from_state: null,
         to_state: null,

@@ -86,6 +86,8 @@ describe('request detail', () => {
     assert.equal(await link.innerText(), 'Imatge o fitxer enllaçat (fora de l’Ajuntament): fotos.app-veinal.example.com');
     assert.equal(await page.locator('.timeline img, .timeline iframe, .timeline object').count(), 0, 'nothing outside is embedded');
     assert.equal(await page.locator('.timeline-state_change .timeline-media, .timeline-system .timeline-media').count(), 0);
+    const author = page.locator('.timeline-inbound .timeline-actor');
+    assert.equal((await author.innerText()).trim(), '· per la persona', 'the citizen is named in words, never by id');
     assert.deepEqual(outside, [], 'the desktop asks the app’s server for nothing');
     await assertAccessible(page, 'request detail with an outside link');
     assertNoPageErrors(page);

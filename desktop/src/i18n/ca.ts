@@ -165,6 +165,9 @@ export const ca: Catalogue = {
 
   'timeline.empty': 'Encara no hi ha res registrat.',
   'timeline.by': 'per {actor}',
+  'timeline.actor.citizen': 'la persona',
+  'timeline.actor.staff': 'personal municipal',
+  'timeline.actor.external': 'l’organisme extern {code}',
   'timeline.change': '{from} → {to}',
   'timeline.kind.inbound': 'Missatge de la persona',
   'timeline.kind.outbound': 'Missatge a la persona',

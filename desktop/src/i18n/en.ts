@@ -164,6 +164,9 @@ export const en = {
 
   'timeline.empty': 'Nothing recorded yet.',
   'timeline.by': 'by {actor}',
+  'timeline.actor.citizen': 'the citizen',
+  'timeline.actor.staff': 'city staff',
+  'timeline.actor.external': 'external body {code}',
   'timeline.change': '{from} → {to}',
   'timeline.kind.inbound': 'Message from the citizen',
   'timeline.kind.outbound': 'Message to the citizen',

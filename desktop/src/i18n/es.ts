@@ -165,6 +165,9 @@ export const es: Catalogue = {
 
   'timeline.empty': 'Todavía no hay nada registrado.',
   'timeline.by': 'por {actor}',
+  'timeline.actor.citizen': 'la persona',
+  'timeline.actor.staff': 'personal municipal',
+  'timeline.actor.external': 'el organismo externo {code}',
   'timeline.change': '{from} → {to}',
   'timeline.kind.inbound': 'Mensaje de la persona',
   'timeline.kind.outbound': 'Mensaje a la persona',

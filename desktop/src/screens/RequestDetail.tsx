@@ -13,6 +13,7 @@ import { useLoad } from '../components/load';
 import { MediaLink } from '../components/MediaLink';
 import { RequestAlarms } from '../components/RequestAlarms';
 import { Snapshots } from '../components/Snapshots';
+import { actorOf } from '../components/timelineActor';
 import { useDesk } from '../desk';
 import { useI18n } from '../i18n/context';
 import { keyOf } from '../i18n/messages';
@@ -21,6 +22,27 @@ import { AttachmentForm, AttachmentList } from './Attachments';
 import { LockBanner, LockGuardProvider, useLockKeeping } from './LockBanner';
 import { ReplyBox } from './ReplyBox';
 import { AssignForm, NoteForm, PriorityForm, ThemeForm, TransitionForm } from './RequestActions';
+
+/** Who acted, in words: a user name, the person, city staff or an external body. */
+function TimelineActor({ actor, actorName }: { readonly actor: string | null; readonly actorName: string | null | undefined }) {
+  const { t } = useI18n();
+  const found = actorOf(actor, actorName);
+  if (found === null) {
+    return null;
+  }
+  let words: string;
+  switch (found.kind) {
+    case 'name':
+      words = found.name;
+      break;
+    case 'external':
+      words = t('timeline.actor.external', { code: found.code });
+      break;
+    default:
+      words = t(`timeline.actor.${found.kind}`);
+  }
+  return <span className="timeline-actor"> · {t('timeline.by', { actor: words })}</span>;
+}
 
 function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
   const { t, word, dateTime } = useI18n();
@@ -40,9 +62,7 @@ function Timeline({ entries }: { readonly entries: readonly TimelineEntry[] }) {
                 {keyOf('channel', entry.channel) ? word('channel', entry.channel) : word('response', entry.channel)}
               </span>
             )}
-            {(entry.actor_name ?? entry.actor) && (
-              <span className="timeline-actor"> · {t('timeline.by', { actor: entry.actor_name ?? entry.actor ?? '' })}</span>
-            )}
+            <TimelineActor actor={entry.actor} actorName={entry.actor_name} />
           </p>
           {entry.from_state && entry.to_state && (
             <p className="timeline-change">

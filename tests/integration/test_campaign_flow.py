@@ -379,7 +379,38 @@ def test_given_the_city_at_ten_at_night_when_a_batch_is_sent_then_sms_wait_and_e
     assert after.requeued == 1
     assert [number for number, _ in sent_sms()] == ["+34612000004"]
     assert len(sent_mail()) == 1
-    assert app.ticker.tick().completed == 1
+    assert app.store.get(made.id, consistent=True).state is CampaignState.COMPLETED
+    assert app.ticker.tick().completed == 0
+
+
+def test_given_two_batches_when_the_last_is_sent_then_its_sender_completes_the_campaign(
+    app: CampaignApp,
+) -> None:
+    people = [
+        member(citizen(app, phone=phone, grants=[("sms", ConsentPurpose.CAMPAIGNS)]), SMS_CAMPAIGNS)
+        for phone in phones(BATCH_SIZE + 1)
+    ]
+    made = planned_campaign(app, people)
+
+    app.sender.send_batch(BatchMessage(campaign_id=made.id, batch=1))
+    after_first = app.store.get(made.id, consistent=True).state
+    app.sender.send_batch(BatchMessage(campaign_id=made.id, batch=0))
+    app.sender.send_batch(BatchMessage(campaign_id=made.id, batch=0))
+
+    done = app.store.get(made.id, consistent=True)
+    assert after_first is CampaignState.RUNNING
+    assert (done.state, done.batches_done, done.batches) == (CampaignState.COMPLETED, 2, 2)
+    assert len(sent_sms()) == BATCH_SIZE + 1
+
+
+def test_given_a_campaign_still_planning_when_a_batch_finishes_then_it_is_not_completed(
+    app: CampaignApp,
+) -> None:
+    made = campaign(app, state=CampaignState.PLANNING)
+    app.store.finish_batch(made.id, 0, app.clock())
+
+    assert app.store.complete_if_done(made.id, app.clock()) is False
+    assert app.store.get(made.id, consistent=True).state is CampaignState.PLANNING
 
 
 def test_given_a_campaign_that_overrides_quiet_hours_when_sent_at_night_then_sms_go(

@@ -292,7 +292,8 @@ class CampaignSender:
         if tally["held"]:
             self._store.hold_batch(cid, batch, "quiet_hours", self._quiet.ends(self._clock()))
             return SendOutcome(campaign_id=cid, batch=batch, outcome="held", **tally)
-        self._store.finish_batch(cid, batch, self._clock())
+        if self._store.finish_batch(cid, batch, self._clock()):
+            self._store.complete_if_done(cid, self._clock())
         return SendOutcome(campaign_id=cid, batch=batch, outcome="done", **tally)
 
     def _stopped(self, campaign: Campaign, batch: int, tally: dict[str, int]) -> SendOutcome | None:

@@ -482,6 +482,34 @@ class CampaignStore:
             return False
         return True
 
+    def complete_if_done(self, campaign_id: str, at: datetime) -> bool:
+        """Mark a running campaign ``completed`` once every batch is done; ``False`` if not.
+
+        One conditional ``UpdateItem`` comparing the campaign's two counters, so the sender
+        that finishes the last batch completes it, and a campaign still planning (whose
+        ``batches`` may yet grow) or paused is left alone.
+        """
+        try:
+            self._table.update(
+                Update(
+                    key=campaign_key(campaign_id),
+                    expression="SET #state = :done, updated_at = :at ADD version :one",
+                    condition="#state = :running AND (batches_done >= batches "
+                    "OR (attribute_not_exists(batches_done) AND batches = :none))",
+                    names={"#state": "state"},
+                    values={
+                        ":done": CampaignState.COMPLETED.value,
+                        ":running": CampaignState.RUNNING.value,
+                        ":at": at.isoformat(),
+                        ":one": 1,
+                        ":none": 0,
+                    },
+                )
+            )
+        except Conflict:
+            return False
+        return True
+
     def held_batches(self, campaign_id: str) -> list[Item]:
         """The batches the sender left: ``batch``, ``reason`` (quiet_hours, paused), ``until``."""
         found: list[Item] = []

@@ -8,7 +8,7 @@ Each tick reads the city's campaigns (one ``Query`` of ``CAMPAIGNS``) and:
   than :data:`STALLED` ago (a planner that stopped);
 - for a ``running`` campaign, queues again the batches the sender held for the quiet
   hours once they are over, and those it held for a pause; and completes the campaign
-  once every batch is done;
+  once every batch is done, should the sender of its last batch not have;
 - queues the satisfaction invitations that have come due.
 """
 
@@ -106,8 +106,4 @@ class CampaignTicker:
     def _complete(self, campaign: Campaign, now: datetime) -> int:
         if campaign.batches_done < campaign.batches:
             return 0
-        try:
-            self._store.move(campaign.id, {CampaignState.RUNNING}, CampaignState.COMPLETED, now)
-        except Conflict:
-            return 0
-        return 1
+        return int(self._store.complete_if_done(campaign.id, now))

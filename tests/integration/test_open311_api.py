@@ -470,7 +470,7 @@ def test_the_account_and_device_ids_are_read_past_and_never_kept(
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_key_past_its_allowance_is_answered_429_in_the_posts_format(
-    api: ModuleType, seed: Seeder, fmt: str
+    api: ModuleType, seed: Seeder, fmt: render.Format
 ) -> None:
     _, key = ClientApps(seed.runtime.table, per_minute=30).register(
         "busy-app", "Busy", seed.clock()

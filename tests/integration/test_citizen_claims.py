@@ -287,6 +287,26 @@ def test_a_message_handled_again_after_its_claim_was_written_opens_no_second_cla
     assert set(requests()) == {ENDED, CLAIM}
 
 
+def test_a_claim_keeps_the_outside_link_its_message_carried(seed: Seeder, nuria: str) -> None:
+    ended(seed, nuria, days_ago=20)
+    link = "https://photos.example.org/reports/balmes-forat.jpg"
+    message = InboundMessage.model_validate(
+        {
+            "channel": "sms",
+            "provider_message_id": "sms-0043",
+            "received_at": seed.clock(),
+            "sender": [{"kind": "phone", "value": PHONE}],
+            "text": "Reclamació: encara no funciona",
+            "continue_pending": True,
+            "media_url": link,
+        }
+    )
+
+    seed.runtime.intake.submit(message)
+
+    assert requests()[CLAIM]["origin"]["media_url"] == link
+
+
 def test_a_second_claim_by_a_new_message_takes_the_next_suffix(
     sms: ModuleType, seed: Seeder, nuria: str
 ) -> None:

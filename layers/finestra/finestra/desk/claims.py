@@ -77,6 +77,9 @@ class ClaimCommand(BaseModel):
         default=None, description="the citizen's message, when the claim came as one"
     )
     attachments: tuple[Attachment, ...] = ()
+    media_url: str | None = Field(
+        default=None, max_length=2000, description="an Open311 app's link, kept as given"
+    )
 
 
 def receipt_of(claim: Request) -> ClaimReceipt:
@@ -203,6 +206,7 @@ class ClaimWriter:
             provider_message_id=command.provider_message_id or f"claim-{command.idempotency_key}",
             text=command.text,
             attachments=command.attachments,
+            media_url=command.media_url,
         )
         span = (
             timedelta(hours=theme.sla_hours)

@@ -220,6 +220,7 @@ class IntakeService:
             response_channel=NATIVE_RESPONSE.get(message.channel),
             provider_message_id=message.provider_message_id,
             attachments=message.attachments,
+            media_url=message.media_url,
         )
         receipt = self._claims.write(command)
         return IntakeResult(

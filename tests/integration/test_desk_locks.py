@@ -181,12 +181,14 @@ def test_the_lock_lasts_as_long_as_the_desk_s_setting_says(
 ) -> None:
     monkeypatch.setenv("FINESTRA_LOCK_SECONDS", "120")
     api = function("desk_api")
-    before = datetime.now(UTC)
+    before = datetime.now(UTC).replace(microsecond=0)
 
     status, body = call(api, take())
+    after = datetime.now(UTC)
 
     assert status == 200
-    assert timedelta(seconds=118) <= answered_at(body) - before <= timedelta(seconds=121)
+    lasts = timedelta(seconds=120)
+    assert before + lasts <= answered_at(body) <= after + lasts
 
 
 # ---------------------------------------------------------------------- writes under a lock

@@ -61,15 +61,74 @@ describe('campaigns', () => {
     assert.ok(districts.length > 0 && districts.every((name) => name === 'Eixample'));
     assert.match(await page.locator('.preview-cost').innerText(), /lectures/);
     assert.equal(await page.locator('td[data-reach="sms:campaigns"]').innerText(), String(narrowed));
+
+    const picker = page.getByRole('group', { name: 'Temes' });
+    const chosen = picker.locator('.theme-chosen');
+    assert.equal(await chosen.innerText(), 'Triat: qualsevol tema.');
+    assert.ok((await picker.locator('fieldset.theme-area').count()) > 5, 'every area of the catalogue is offered');
+    await picker.getByLabel('Filtreu la llista pel nom').fill('enllumenat');
+    assert.deepEqual(await picker.locator('fieldset.theme-area > legend').allInnerTexts(), ['Enllumenat públic']);
+    const wholeLighting = picker.getByRole('checkbox', { name: 'Tota l’àrea: Enllumenat públic' });
+    await wholeLighting.focus();
+    await page.keyboard.press('Space');
+    assert.ok(await wholeLighting.isChecked());
+    assert.equal(await chosen.getAttribute('data-chosen'), 'street-lighting');
+    assert.equal(await chosen.innerText(), 'Triat: Enllumenat públic.');
+    const streetlight = picker.getByRole('checkbox', { name: 'Fanal · Fanal apagat' });
+    assert.ok((await streetlight.isChecked()) && (await streetlight.isDisabled()), 'the whole area covers its themes');
+    await page.waitForFunction((all) => {
+      const shown = document.querySelector('.preview-live[data-counting=false] .preview-count');
+      return shown !== null && Number(shown.dataset.count) < all;
+    }, narrowed);
+    assert.ok(Number(await count.getAttribute('data-count')) > 0);
     await assertAccessible(page, 'segment editor');
     await screenshot(page, 'segment-preview');
 
     await page.locator('#segment-name').fill('Eixample per SMS');
     await page.getByRole('button', { name: 'Desa el segment' }).click();
     await page.getByRole('heading', { level: 1, name: 'Eixample per SMS' }).waitFor();
+    assert.ok(await page.getByRole('checkbox', { name: 'Tota l’àrea: Enllumenat públic' }).isChecked(), 'the saved themes come back ticked');
     await page.locator('#segment-description').fill('Prova');
     await page.getByRole('button', { name: 'Desa el segment' }).click();
     await page.getByRole('status').filter({ hasText: 'S’ha desat el segment.' }).waitFor();
+    assertNoPageErrors(page);
+  });
+
+  it('shows a stored theme code the catalogue no longer has, and lets it be taken out', async () => {
+    const page = await open(env);
+    await signInAs(page, env, MANAGER);
+    await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Segments' }).click();
+    await page.getByRole('link', { name: 'Segment nou' }).click();
+    await page.locator('#segment-name').fill('Fanals i sots');
+    const picker = page.getByRole('group', { name: 'Temes' });
+    await picker.getByLabel('Filtreu la llista pel nom').fill('fanal apagat');
+    await picker.getByRole('checkbox', { name: 'Fanal · Fanal apagat' }).check();
+    await picker.getByLabel('Filtreu la llista pel nom').fill('');
+    await page.getByRole('button', { name: 'Desa el segment' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Fanals i sots' }).waitFor();
+
+    await page.route('**/api/desk/v1/segments/*', async (route) => {
+      if (route.request().method() !== 'GET') {
+        await route.fallback();
+        return;
+      }
+      const answer = await route.fetch();
+      const segment = await answer.json();
+      segment.definition.requests.themes.push('lighting.retired');
+      await route.fulfill({ response: answer, json: segment });
+    });
+    await page.getByRole('link', { name: 'Torna als segments' }).click();
+    await page.getByRole('link', { name: 'Fanals i sots' }).click();
+    const unknown = page.getByRole('group', { name: 'Codis que ja no són al catàleg' });
+    const retired = unknown.getByRole('checkbox', { name: 'lighting.retired' });
+    assert.ok(await retired.isChecked());
+    assert.ok(await page.getByRole('group', { name: 'Temes' }).getByRole('checkbox', { name: 'Fanal · Fanal apagat' }).isChecked());
+    assert.equal(await page.locator('.theme-chosen').innerText(), 'Triat: Fanal · Fanal apagat i lighting.retired.');
+    await assertAccessible(page, 'segment with a retired theme');
+    await retired.click();
+    await unknown.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.theme-chosen').getAttribute('data-chosen'), 'lighting.streetlight-off');
+    await page.unroute('**/api/desk/v1/segments/*');
     assertNoPageErrors(page);
   });
 

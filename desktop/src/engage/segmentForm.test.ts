@@ -32,11 +32,22 @@ describe('segment form', () => {
     expect(definitionOf(formOf(FULL))).toEqual(FULL);
   });
 
-  it('reads themes typed with commas and spaces, and tags with commas', () => {
-    const form = { ...EMPTY_FORM, themes: 'Street-Lighting,  paving street-lighting', tags: 'Gent Gran, veïns;veïns' };
+  it('sends the chosen theme codes once each, in lower case, and tags typed with commas', () => {
+    const form = { ...EMPTY_FORM, themes: ['Street-Lighting', ' paving.pothole ', 'street-lighting', ''], tags: 'Gent Gran, veïns;veïns' };
     const definition = definitionOf(form);
-    expect(definition.requests?.themes).toEqual(['street-lighting', 'paving']);
+    expect(definition.requests?.themes).toEqual(['street-lighting', 'paving.pothole']);
     expect(definition.tags).toEqual(['gent-gran', 'veins']);
+  });
+
+  it('shows every stored theme code ticked, one the catalogue no longer has included', () => {
+    const form = formOf({ requests: { themes: ['paving.pothole', 'lighting.retired'], states: [], input_channels: [], since: null, until: null } });
+    expect(form.themes).toEqual(['paving.pothole', 'lighting.retired']);
+    expect(definitionOf(form).requests?.themes).toEqual(['paving.pothole', 'lighting.retired']);
+  });
+
+  it('drops the requests criterion when the last theme is taken out', () => {
+    const form = formOf({ requests: { themes: ['paving.pothole'], states: [], input_channels: [], since: null, until: null } });
+    expect(definitionOf({ ...form, themes: toggled(form.themes, 'paving.pothole', false) }).requests).toBeNull();
   });
 
   it('keeps a window alone as a request criterion', () => {

@@ -9,8 +9,8 @@ export interface SegmentForm {
   readonly languages: readonly Language[];
   readonly reachable: readonly ReachChannel[];
   readonly consents: readonly MessagePurpose[];
-  /** Theme codes, separated by commas or spaces. */
-  readonly themes: string;
+  /** Theme or service-area codes, in the order they were chosen. */
+  readonly themes: readonly string[];
   readonly states: readonly RequestState[];
   readonly inputChannels: readonly Channel[];
   /** City dates as `YYYY-MM-DD`, or empty. */
@@ -27,7 +27,7 @@ export const EMPTY_FORM: SegmentForm = {
   languages: [],
   reachable: [],
   consents: [],
-  themes: '',
+  themes: [],
   states: [],
   inputChannels: [],
   since: '',
@@ -35,10 +35,6 @@ export const EMPTY_FORM: SegmentForm = {
   satisfaction: [],
   tags: '',
 };
-
-function words(text: string): string[] {
-  return [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
-}
 
 /** A tag as the city keeps them: a lower-case slug. */
 export function tagOf(text: string): string {
@@ -52,7 +48,7 @@ export function tagOf(text: string): string {
 
 /** The definition the form describes; an empty "requests made" section is no criterion. */
 export function definitionOf(form: SegmentForm): SegmentDefinition {
-  const themes = [...new Set(words(form.themes).map((code) => code.toLowerCase()))];
+  const themes = [...new Set(form.themes.map((code) => code.trim().toLowerCase()).filter(Boolean))];
   const madeRequests =
     themes.length > 0 || form.states.length > 0 || form.inputChannels.length > 0 || form.since !== '' || form.until !== '';
   return {
@@ -84,7 +80,7 @@ export function formOf(definition: Partial<SegmentDefinition>): SegmentForm {
     languages: [...(definition.languages ?? [])],
     reachable: [...(definition.reachable ?? [])],
     consents: [...(definition.consents ?? [])],
-    themes: (requests?.themes ?? []).join(', '),
+    themes: [...(requests?.themes ?? [])],
     states: [...(requests?.states ?? [])],
     inputChannels: [...(requests?.input_channels ?? [])],
     since: requests?.since ?? '',

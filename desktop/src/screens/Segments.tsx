@@ -11,6 +11,7 @@ import { CheckGroup } from '../components/CheckGroup';
 import { ErrorNotice, Loading, ScreenTitle, When } from '../components/common';
 import { ConfirmDialog } from '../components/Dialog';
 import { useLoad } from '../components/load';
+import { ThemePicker } from '../components/ThemePicker';
 import { useDesk } from '../desk';
 import { definitionOf, EMPTY_FORM, formOf, formProblem, type SegmentForm } from '../engage/segmentForm';
 import { useI18n } from '../i18n/context';
@@ -225,13 +226,7 @@ function DefinitionFields({ form, onChange }: { readonly form: SegmentForm; read
       />
       <fieldset className="choices-list">
         <legend>{t('segments.requests')}</legend>
-        <div className="field">
-          <label htmlFor="segment-themes">{t('segments.themes')}</label>
-          <input id="segment-themes" value={form.themes} onChange={(event) => set('themes')(event.target.value)} aria-describedby="segment-themes-hint" />
-          <p id="segment-themes-hint" className="hint">
-            {t('segments.themesHint')}
-          </p>
-        </div>
+        <ThemePicker chosen={form.themes} onChange={set('themes')} />
         <CheckGroup
           name="states"
           legend={t('filter.state')}

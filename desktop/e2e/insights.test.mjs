@@ -67,6 +67,59 @@ describe('insights', () => {
     assertNoPageErrors(page);
   });
 
+  it('shows every value with all its figures, the whole city last, sorted by a column and as CSV', async () => {
+    const page = await open(env);
+    await signInAs(page, env, MANAGER);
+    await page.goto(`${env.url}/insights?dimension=district&metric=breach_rate&since=2026-01-01&until=2026-03-31`);
+    const table = page.locator('#insight-every');
+    const body = table.locator('tbody tr');
+    await body.first().waitFor();
+
+    assert.match(await table.locator('caption').innerText(), /Xifres de cada valor/);
+    assert.equal(await body.count(), 11);
+    const names = () => body.evaluateAll((trs) => trs.map((tr) => tr.querySelector('th[scope=row]').textContent));
+    const byName = await names();
+    assert.equal(byName[0], 'Ciutat Vella');
+    assert.ok(byName.includes('Sense valor'), 'requests without a district have a row of their own');
+    assert.equal(await table.locator('thead th[scope=col]').count(), 11);
+    assert.equal(await table.locator('thead th[aria-sort=ascending]').getAttribute('data-column'), 'name');
+
+    const city = table.locator('tfoot tr');
+    assert.equal(await city.locator('th[scope=row]').innerText(), 'Tota la ciutat');
+    assert.equal(await city.locator('td[data-column=opened]').innerText(), '5.707');
+    assert.match(await city.locator('td[data-column=breach_rate]').innerText(), /^20\s%$/);
+    const none = table.locator('tbody tr[data-value=none]');
+    assert.equal(await none.locator('td[data-column=population]').innerText(), '');
+    assert.equal(await none.locator('td[data-column=satisfaction]').innerText(), '');
+    assert.match(await table.locator('tbody tr[data-value="1"] td[data-column=median_resolution_hours]').innerText(), /^20\sh$/);
+
+    const opened = table.locator('thead th[data-column=opened]');
+    await opened.getByRole('button').click();
+    assert.equal(await opened.getAttribute('aria-sort'), 'descending');
+    assert.equal(await table.locator('thead th[data-column=name]').getAttribute('aria-sort'), 'none');
+    assert.deepEqual((await names()).slice(0, 2), ['Sant Martí', 'Sant Andreu']);
+    await opened.getByRole('button').click();
+    assert.equal(await opened.getAttribute('aria-sort'), 'ascending');
+    assert.deepEqual((await names()).slice(0, 2), ['Sense valor', 'Ciutat Vella']);
+    assert.equal(await city.locator('th[scope=row]').innerText(), 'Tota la ciutat', 'the city stays last');
+    await assertAccessible(page, 'insights every value');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Baixa la taula en CSV' }).click()]);
+    assert.equal(download.suggestedFilename(), 'finestra-insights-district-2026-01-01-2026-03-31.csv');
+    const lines = (await readFile(await download.path(), 'utf8')).trimEnd().split('\r\n');
+    assert.equal(lines.length, 13);
+    assert.match(lines[0], /^Codi,Districte,Obertes,Tancades,Residents,/);
+    assert.match(lines[1], /^none,Sense valor,7,6,,,,,,,,/);
+    assert.match(lines[12], /^,Tota la ciutat,5707,/);
+
+    await page.locator('#insight-dimension').selectOption('channel');
+    await page.getByRole('button', { name: 'Compara', exact: true }).click();
+    await page.locator('#insight-every tbody tr[data-value=sms]').waitFor();
+    assert.equal(await body.count(), 4);
+    assert.equal(await page.locator('#insight-every tbody tr[data-value=email] th').innerText(), 'Correu electrònic');
+    assertNoPageErrors(page);
+  });
+
   it('lets supervisors read the insights', async () => {
     const page = await open(env, { language: 'en' });
     await signInAs(page, env, SUPERVISOR);

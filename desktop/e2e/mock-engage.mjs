@@ -334,10 +334,13 @@ export function createEngage(deps) {
     if (!['district', 'neighbourhood', 'theme', 'channel', 'language'].includes(dimension)) {
       throw fail(422, 'invalid_request', 'must be district, neighbourhood, theme, channel or language', 'dimension');
     }
+    if (!['breach_rate', 'repeat_rate', 'resolution', 'satisfaction', 'negative_sentiment'].includes(metric)) {
+      throw fail(422, 'invalid_request', 'must be breach_rate, repeat_rate, resolution, satisfaction or negative_sentiment', 'metric');
+    }
     if (!/^\d{4}-\d{2}-\d{2}$/.test(since ?? '') || !/^\d{4}-\d{2}-\d{2}$/.test(until ?? '') || since > until) {
       throw fail(422, 'invalid_request', 'must be days in order', 'since');
     }
-    const scale = metric === 'satisfaction' ? 17 : metric.endsWith('hours') ? 200 : metric === 'requests_per_1000' ? 60 : 1;
+    const scale = metric === 'satisfaction' ? 17 : metric === 'resolution' ? 200 : 1;
     const values = dimension === 'district' ? DISTRICTS : dimension === 'language' ? LANGUAGES : dimension === 'channel' ? ['web', 'sms', 'email', 'phone'] : dimension === 'theme' ? ['street-lighting', 'waste', 'paving'] : NEIGHBOURHOODS.slice(0, 12).map((item) => item.code);
     const city = Number((0.2 * scale).toFixed(3));
     const differences = values.map((value, index) => {
@@ -358,6 +361,61 @@ export function createEngage(deps) {
       };
     });
     return { differences };
+  };
+
+  // The overview of `GET /insights/segments`: every value's figures (districts also count
+  // requests without one, as `none`) and the whole city's, refusing any other parameter.
+  const overview = (query) => {
+    const unknown = [...query.keys()].find((name) => !['dimension', 'since', 'until', 'value'].includes(name));
+    if (unknown) {
+      throw fail(422, 'invalid_request', 'is not a parameter of this route', unknown);
+    }
+    const dimension = query.get('dimension');
+    if (!['district', 'neighbourhood', 'theme', 'channel', 'language'].includes(dimension)) {
+      throw fail(422, 'invalid_request', 'must be district, neighbourhood, theme, channel or language', 'dimension');
+    }
+    const since = query.get('since');
+    const until = query.get('until');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(since ?? '') || !/^\d{4}-\d{2}-\d{2}$/.test(until ?? '') || since > until) {
+      throw fail(422, 'invalid_request', 'must be days in order', 'since');
+    }
+    const listed = dimension === 'district' ? [...DISTRICTS, 'none'] : dimension === 'language' ? LANGUAGES : dimension === 'channel' ? ['web', 'sms', 'email', 'phone'] : dimension === 'theme' ? ['street-lighting', 'waste', 'paving'] : NEIGHBOURHOODS.slice(0, 12).map((item) => item.code);
+    const insight = (value, opened, population, index) => {
+      const rated = index === 8 ? 0 : 20 + index * 4;
+      const scored = index === 8 ? 0 : 10 + index;
+      const positive = Math.round(scored * (0.3 + (index % 4) * 0.1));
+      return {
+        dimension,
+        value,
+        since,
+        until,
+        opened,
+        closed: Math.round(opened * 0.8),
+        population,
+        requests_per_1000: population ? Number(((1000 * opened) / population).toFixed(3)) : null,
+        median_resolution_hours: index === 8 ? null : 20 + index * 3,
+        p90_resolution_hours: index === 8 ? null : 150 + index * 10,
+        closed_with_sla: Math.round(opened * 0.7),
+        breach_rate: index === 8 ? null : (DISTRICT_FIGURES[String((index % 10) + 1)]?.[0] ?? 0.2),
+        repeat_contacts: Math.round(opened * 0.04),
+        repeat_rate: opened ? Math.round(opened * 0.04) / opened : null,
+        satisfaction_count: rated,
+        satisfaction_mean: rated ? Number((3 + (index % 5) * 0.3).toFixed(2)) : null,
+        ratings: { 1: 0, 2: 0, 3: rated, 4: 0, 5: 0 },
+        sentiment: { positive, negative: scored - positive, neutral: 0, mixed: 0 },
+        sentiment_shares: scored ? { positive: positive / scored, negative: (scored - positive) / scored, neutral: 0, mixed: 0 } : {},
+        sentiment_methods: { comprehend: 0, lexicon: scored },
+      };
+    };
+    const segments = listed.map((value, index) => {
+      const none = value === 'none';
+      const population = dimension === 'district' && !none ? 50_000 + 10_000 * index : null;
+      return insight(value, none ? 7 : 100 * (index + 1) + 20, population, none ? 8 : index);
+    });
+    const opened = segments.reduce((sum, item) => sum + item.opened, 0);
+    const city = { ...insight(null, opened, DISTRICTS.reduce((sum, _, index) => sum + 50_000 + 10_000 * index, 0), 4), breach_rate: 0.2 };
+    const value = query.get('value');
+    return { segments: value ? segments.filter((item) => item.value === value) : segments, city };
   };
 
   const openData = (query, Answer) => {
@@ -486,6 +544,10 @@ export function createEngage(deps) {
     if (method === 'GET' && path === `${DESK}/insights/differences`) {
       insightReader(member);
       return differences(query);
+    }
+    if (method === 'GET' && path === `${DESK}/insights/segments`) {
+      insightReader(member);
+      return overview(query);
     }
     if (method === 'GET' && path === `${DESK}/insights/open-data`) {
       insightReader(member);

@@ -80,4 +80,4 @@ def test_the_desktop_works_against_the_local_city(city: LocalCity) -> None:
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-6000:]
     assert "# fail 0" in report
-    assert "# pass 5" in report
+    assert "# pass 6" in report

@@ -197,4 +197,28 @@ describe('a survey campaign on the local city', () => {
     assertNoPageErrors(page);
     await page.context().close();
   });
+
+  it('reads the city’s insights on every metric the desk API tests, without an error', async () => {
+    const page = await open(env);
+    await signInAs(page, env, MANAGER);
+    for (const metric of ['breach_rate', 'repeat_rate', 'resolution', 'satisfaction', 'negative_sentiment']) {
+      const answers = [];
+      const listen = (response) => {
+        if (response.url().includes('/api/desk/v1/insights/')) {
+          answers.push(response.status());
+        }
+      };
+      page.on('response', listen);
+      await page.goto(`${env.url}/insights?dimension=district&metric=${metric}`);
+      await page.locator('#differ-title, .notice-error').first().waitFor({ timeout: DEADLINE_MS });
+      await page.waitForLoadState('networkidle');
+      page.off('response', listen);
+      assert.equal(await page.locator('.notice-error').count(), 0, `the insights of ${metric} load`);
+      assert.ok(answers.length >= 2, `the screen asked for the differences and the overview of ${metric}`);
+      assert.deepEqual([...new Set(answers)], [200], `every insight answer of ${metric} is a 200`);
+    }
+    await assertAccessible(page, 'insights (live)');
+    assertNoPageErrors(page);
+    await page.context().close();
+  });
 });

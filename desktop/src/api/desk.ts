@@ -20,6 +20,7 @@ import type {
   SurveyResults,
 } from './engage';
 import { differencePageOf, listOf, recipientPageOf, type SurveySummary, surveyResultsOf, surveySummaryOf } from './engageWire';
+import { type Overview, overviewOf, type OverviewQuery } from './insightsWire';
 import { type Open311App, type Open311AppOrder, open311AppOf, open311AppsOf, type RegisteredApp, registeredAppOf } from './open311Apps';
 import type {
   AccessPage,
@@ -468,6 +469,12 @@ export class DeskApi {
   /** Every value of a dimension against the city on one metric, with its significance. */
   async differences(query: InsightQuery): Promise<DifferencePage> {
     return differencePageOf(await this.client.get<unknown>(`${DESK}/insights/differences`, { ...query }), query);
+  }
+
+  /** Every value of a dimension with all its figures, and the whole city's, over a range of days. */
+  async insightOverview(query: OverviewQuery): Promise<Overview> {
+    const { dimension, since, until } = query;
+    return overviewOf(await this.client.get<unknown>(`${DESK}/insights/segments`, { dimension, since, until }), query);
   }
 
   /** The open-data CSV of the requests opened from `since` to `until` (at most 31 days). */

@@ -198,15 +198,13 @@ export interface SurveyResults {
 export const INSIGHT_DIMENSIONS = ['district', 'neighbourhood', 'theme', 'channel', 'language'] as const;
 export type InsightDimension = (typeof INSIGHT_DIMENSIONS)[number];
 
-export const INSIGHT_METRICS = [
-  'requests_per_1000',
-  'median_resolution_hours',
-  'p90_resolution_hours',
-  'breach_rate',
-  'satisfaction',
-  'sentiment',
-  'repeat_contact_rate',
-] as const;
+/**
+ * The metrics the desk API tests differences on, as `finestra.insights.reader.Metric`
+ * names them (a Python test holds the two lists equal): the SLA breach rate, the
+ * repeat-contact rate, resolution time (the median, tested as the share resolved later
+ * than the city's median), mean satisfaction and the share of negative sentiment.
+ */
+export const INSIGHT_METRICS = ['breach_rate', 'repeat_rate', 'resolution', 'satisfaction', 'negative_sentiment'] as const;
 export type InsightMetric = (typeof INSIGHT_METRICS)[number];
 
 /** One value of a dimension against the city, with its test. */

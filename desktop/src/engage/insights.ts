@@ -1,4 +1,4 @@
-/** The insight screen's question, as the address bar keeps it, and its table's rows. */
+/** The insight screen's question, as the address bar keeps it, its differences' rows and its every-value table. */
 
 import {
   type DifferencePage,
@@ -7,6 +7,7 @@ import {
   type InsightMetric,
   type InsightQuery,
 } from '../api/engage';
+import type { Overview, SegmentFigures } from '../api/insightsWire';
 import type { Language } from '../api/types';
 import { cityDate, LOCALES } from '../i18n/format';
 import { addDays, daysBetween } from '../screens/reportQuery';
@@ -17,8 +18,16 @@ export const DEFAULT_INSIGHT_DAYS = 90;
 export const MAX_OPEN_DATA_DAYS = 31;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const RATES: readonly InsightMetric[] = ['breach_rate', 'sentiment', 'repeat_contact_rate'];
-const HOURS: readonly InsightMetric[] = ['median_resolution_hours', 'p90_resolution_hours'];
+/** How a figure is written: a count, a rate (as a percentage), hours, a mean of 1 to 5, or a plain number. */
+type FigureFormat = 'count' | 'rate' | 'hours' | 'mean' | 'number';
+
+const METRIC_FORMATS: Readonly<Record<InsightMetric, FigureFormat>> = {
+  breach_rate: 'rate',
+  repeat_rate: 'rate',
+  resolution: 'hours',
+  satisfaction: 'mean',
+  negative_sentiment: 'rate',
+};
 
 export type DifferenceStatus = 'higher' | 'lower' | 'same' | 'not_enough';
 
@@ -41,7 +50,7 @@ export function insightQueryFrom(search: URLSearchParams, today: Date = new Date
   const until = search.get('until') || cityDate(today);
   return {
     dimension: pick(INSIGHT_DIMENSIONS, search.get('dimension'), 'district'),
-    metric: pick(INSIGHT_METRICS, search.get('metric'), 'requests_per_1000'),
+    metric: pick(INSIGHT_METRICS, search.get('metric'), 'breach_rate'),
     since: search.get('since') || addDays(until, 1 - DEFAULT_INSIGHT_DAYS),
     until,
   };
@@ -59,19 +68,25 @@ export function openDataAllowed(since: string, until: string): boolean {
   return daysBetween(since, until) <= MAX_OPEN_DATA_DAYS;
 }
 
+function formatFigure(format: FigureFormat, value: number, language: Language): string {
+  const locale = LOCALES[language];
+  switch (format) {
+    case 'rate':
+      return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value);
+    case 'hours':
+      return new Intl.NumberFormat(locale, { style: 'unit', unit: 'hour', unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+    case 'count':
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
+    case 'mean':
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
+    default:
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(value);
+  }
+}
+
 /** A metric's figure in the language: rates as percentages, times in hours. */
 export function formatMetric(metric: InsightMetric, value: number | null, language: Language): string {
-  if (value === null) {
-    return '—';
-  }
-  const locale = LOCALES[language];
-  if (RATES.includes(metric)) {
-    return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value);
-  }
-  if (HOURS.includes(metric)) {
-    return new Intl.NumberFormat(locale, { style: 'unit', unit: 'hour', unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
-  }
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: metric === 'satisfaction' ? 2 : 1 }).format(value);
+  return value === null ? '—' : formatFigure(METRIC_FORMATS[metric], value, language);
 }
 
 /** A p-value as statisticians write it: three decimals, and "< 0.001" below that. */
@@ -119,4 +134,117 @@ export function insightRows(page: DifferencePage, nameOf: (value: string) => str
         a.row.name.localeCompare(b.row.name, LOCALES[language]),
     )
     .map(({ row }) => row);
+}
+
+/** The columns of the every-value table, in order: counts, then the metrics. */
+export const OVERVIEW_COLUMNS = [
+  'opened',
+  'closed',
+  'population',
+  'requests_per_1000',
+  'median_resolution_hours',
+  'p90_resolution_hours',
+  'breach_rate',
+  'satisfaction',
+  'sentiment',
+  'repeat_contact_rate',
+] as const;
+export type OverviewColumn = (typeof OVERVIEW_COLUMNS)[number];
+/** What the every-value table may be sorted by: the value's name or one column. */
+export type OverviewSortKey = 'name' | OverviewColumn;
+export type SortDirection = 'ascending' | 'descending';
+
+export interface OverviewSort {
+  readonly key: OverviewSortKey;
+  readonly direction: SortDirection;
+}
+
+const COLUMN_FORMATS: Readonly<Record<OverviewColumn, FigureFormat>> = {
+  opened: 'count',
+  closed: 'count',
+  population: 'count',
+  requests_per_1000: 'number',
+  median_resolution_hours: 'hours',
+  p90_resolution_hours: 'hours',
+  breach_rate: 'rate',
+  satisfaction: 'mean',
+  sentiment: 'rate',
+  repeat_contact_rate: 'rate',
+};
+
+/** One row of the every-value table: a value (null for the city), its name and its figures. */
+export interface OverviewRow {
+  readonly value: string | null;
+  readonly name: string;
+  readonly figures: Readonly<Record<OverviewColumn, number | null>>;
+  readonly shown: Readonly<Record<OverviewColumn, string>>;
+}
+
+/** Whether a column holds counts (whole numbers) rather than a metric. */
+export function isCountColumn(column: OverviewColumn): boolean {
+  return COLUMN_FORMATS[column] === 'count';
+}
+
+/** A column's figure in the language: counts as whole numbers, rates as percentages, times in hours; blank when null. */
+export function formatColumn(column: OverviewColumn, value: number | null, language: Language): string {
+  return value === null ? '' : formatFigure(COLUMN_FORMATS[column], value, language);
+}
+
+function overviewRow(segment: SegmentFigures, name: string, language: Language): OverviewRow {
+  const figures = Object.fromEntries(OVERVIEW_COLUMNS.map((column) => [column, segment[column]])) as Record<OverviewColumn, number | null>;
+  const shown = Object.fromEntries(OVERVIEW_COLUMNS.map((column) => [column, formatColumn(column, figures[column], language)])) as Record<OverviewColumn, string>;
+  return { value: segment.value, name, figures, shown };
+}
+
+/** The rows of the overview's values, by name, and the city's row apart. */
+export function overviewRows(
+  overview: Overview,
+  nameOf: (value: string) => string,
+  cityName: string,
+  language: Language,
+): { readonly rows: readonly OverviewRow[]; readonly city: OverviewRow } {
+  const rows = overview.segments
+    .map((segment) => overviewRow(segment, nameOf(segment.value ?? ''), language))
+    .sort((a, b) => a.name.localeCompare(b.name, LOCALES[language]));
+  return { rows, city: overviewRow(overview.city, cityName, language) };
+}
+
+/** The rows in the sort's order; blank figures go last whichever the direction, ties by name. */
+export function sortOverview(rows: readonly OverviewRow[], sort: OverviewSort, language: Language): OverviewRow[] {
+  const sign = sort.direction === 'ascending' ? 1 : -1;
+  const byName = (a: OverviewRow, b: OverviewRow) => a.name.localeCompare(b.name, LOCALES[language]);
+  const { key } = sort;
+  if (key === 'name') {
+    return [...rows].sort((a, b) => sign * byName(a, b));
+  }
+  return [...rows].sort((a, b) => {
+    const x = a.figures[key];
+    const y = b.figures[key];
+    if (x === null || y === null) {
+      return x === y ? byName(a, b) : x === null ? 1 : -1;
+    }
+    return sign * (x - y) || byName(a, b);
+  });
+}
+
+/** The sort after a click on `key`'s header: the other direction on the same key, else a new key. */
+export function nextSort(current: OverviewSort, key: OverviewSortKey): OverviewSort {
+  if (current.key === key) {
+    return { key, direction: current.direction === 'ascending' ? 'descending' : 'ascending' };
+  }
+  return { key, direction: key === 'name' ? 'ascending' : 'descending' };
+}
+
+function csvField(text: string): string {
+  const guarded = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+}
+
+/**
+ * The table as CSV: a header row, the rows as shown, the city last. Figures are plain
+ * numbers (a point for decimals, rates as fractions) so a spreadsheet reads them; blanks stay blank.
+ */
+export function overviewCsv(headers: readonly string[], rows: readonly OverviewRow[], city: OverviewRow): string {
+  const line = (row: OverviewRow) => [row.value ?? '', row.name, ...OVERVIEW_COLUMNS.map((column) => String(row.figures[column] ?? ''))];
+  return `${[headers, ...rows.map(line), line(city)].map((fields) => fields.map(csvField).join(',')).join('\r\n')}\r\n`;
 }

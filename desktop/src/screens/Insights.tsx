@@ -1,4 +1,4 @@
-/** Insights: which districts, neighbourhoods, themes, channels or languages differ from the city, and open data. */
+/** Insights: which districts, neighbourhoods, themes, channels or languages differ from the city, every value's figures, and open data. */
 
 import { type SyntheticEvent, useMemo, useState } from 'react';
 
@@ -10,6 +10,7 @@ import {
   type InsightMetric,
   type InsightQuery,
 } from '../api/engage';
+import type { Overview, OverviewQuery } from '../api/insightsWire';
 import { districtName, neighbourhoodName } from '../city';
 import { useAction } from '../components/action';
 import { BarChart, type ChartSeries } from '../components/Chart';
@@ -17,7 +18,24 @@ import { ErrorNotice, Loading, ScreenTitle } from '../components/common';
 import { download } from '../components/download';
 import { useLoad } from '../components/load';
 import { useDesk } from '../desk';
-import { formatMetric, type InsightRow, insightQueryFrom, insightRows, insightSearchOf, MAX_OPEN_DATA_DAYS, openDataAllowed } from '../engage/insights';
+import {
+  formatMetric,
+  type InsightRow,
+  insightQueryFrom,
+  insightRows,
+  insightSearchOf,
+  MAX_OPEN_DATA_DAYS,
+  nextSort,
+  OVERVIEW_COLUMNS,
+  type OverviewColumn,
+  overviewCsv,
+  type OverviewRow,
+  overviewRows,
+  type OverviewSort,
+  type OverviewSortKey,
+  openDataAllowed,
+  sortOverview,
+} from '../engage/insights';
 import { type I18n, useI18n } from '../i18n/context';
 import { addDays } from './reportQuery';
 import { paths, useNavigation } from '../router';
@@ -25,8 +43,14 @@ import { paths, useNavigation } from '../router';
 const VALUE_COLOUR = '#0a55a3';
 const CITY_COLOUR = '#b4001e';
 
+const NO_VALUE = 'none';
+const FIRST_SORT: OverviewSort = { key: 'name', direction: 'ascending' };
+
 /** The name a dimension's value goes by. */
 function valueName(i18n: I18n, dimension: InsightDimension, value: string): string {
+  if (value === NO_VALUE) {
+    return i18n.t('insights.noValue');
+  }
   switch (dimension) {
     case 'district':
       return districtName(value) ?? value;
@@ -168,6 +192,103 @@ function Differences({ page }: { readonly page: DifferencePage }) {
   );
 }
 
+function columnLabel(i18n: I18n, column: OverviewColumn): string {
+  switch (column) {
+    case 'opened':
+    case 'closed':
+    case 'population':
+      return i18n.t(`insights.column.${column}`);
+    default:
+      return i18n.word('metric', column);
+  }
+}
+
+function SortHeader({ sortKey, label, sort, onSort }: { readonly sortKey: OverviewSortKey; readonly label: string; readonly sort: OverviewSort; readonly onSort: (key: OverviewSortKey) => void }) {
+  const sorted = sort.key === sortKey;
+  return (
+    <th scope="col" aria-sort={sorted ? sort.direction : 'none'} data-column={sortKey}>
+      <button type="button" className="button-link" onClick={() => onSort(sortKey)}>
+        {label}
+        {sorted && <span aria-hidden="true">{sort.direction === 'ascending' ? ' ↑' : ' ↓'}</span>}
+      </button>
+    </th>
+  );
+}
+
+function FiguresRow({ row, city }: { readonly row: OverviewRow; readonly city: boolean }) {
+  return (
+    <tr data-value={row.value ?? 'city'} className={city ? 'overview-city' : undefined}>
+      <th scope="row">{city ? <strong>{row.name}</strong> : row.name}</th>
+      {OVERVIEW_COLUMNS.map((column) => (
+        <td key={column} data-column={column}>
+          {row.shown[column]}
+        </td>
+      ))}
+    </tr>
+  );
+}
+
+function FiguresTable({ overview }: { readonly overview: Overview }) {
+  const i18n = useI18n();
+  const { t, word, language, date } = i18n;
+  const [sort, setSort] = useState(FIRST_SORT);
+  const { rows, city } = useMemo(
+    () => overviewRows(overview, (value) => valueName(i18n, overview.dimension, value), t('insights.wholeCity'), language),
+    [overview, i18n, t, language],
+  );
+  const sorted = useMemo(() => sortOverview(rows, sort, language), [rows, sort, language]);
+  const labels = OVERVIEW_COLUMNS.map((column) => columnLabel(i18n, column));
+  const onSort = (key: OverviewSortKey) => setSort((current) => nextSort(current, key));
+  const save = () => {
+    const csv = overviewCsv([t('insights.column.code'), word('dimension', overview.dimension), ...labels], sorted, city);
+    download(new Blob([csv], { type: 'text/csv;charset=utf-8' }), `finestra-insights-${overview.dimension}-${overview.since}-${overview.until}.csv`);
+  };
+  if (rows.length === 0) {
+    return <p className="empty">{t('insights.noValues')}</p>;
+  }
+  return (
+    <>
+      <p className="hint">{t('insights.everyHint')}</p>
+      <table className="table insight-table" id="insight-every">
+        <caption>{t('insights.everyCaption', { since: date(overview.since), until: date(overview.until) })}</caption>
+        <thead>
+          <tr>
+            <SortHeader sortKey="name" label={word('dimension', overview.dimension)} sort={sort} onSort={onSort} />
+            {OVERVIEW_COLUMNS.map((column, index) => (
+              <SortHeader key={column} sortKey={column} label={labels[index] ?? column} sort={sort} onSort={onSort} />
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((row) => (
+            <FiguresRow key={row.value} row={row} city={false} />
+          ))}
+        </tbody>
+        <tfoot>
+          <FiguresRow row={city} city />
+        </tfoot>
+      </table>
+      <button type="button" className="button-secondary" onClick={save}>
+        {t('insights.downloadTable')}
+      </button>
+    </>
+  );
+}
+
+function EveryValue({ query }: { readonly query: OverviewQuery }) {
+  const { api } = useDesk();
+  const { t } = useI18n();
+  const { state, reload } = useLoad(() => api.insightOverview(query), [api, query.dimension, query.since, query.until]);
+  return (
+    <section className="card" aria-labelledby="every-title">
+      <h2 id="every-title">{t('insights.everyValue')}</h2>
+      <div aria-live="polite">{state.status === 'loading' && <Loading />}</div>
+      {state.status === 'failed' && <ErrorNotice error={state.error} onRetry={reload} />}
+      {state.status === 'ready' && <FiguresTable overview={state.data} />}
+    </section>
+  );
+}
+
 function OpenData({ since, until }: { readonly since: string; readonly until: string }) {
   const { api } = useDesk();
   const { t } = useI18n();
@@ -222,6 +343,7 @@ export function Insights() {
       <div aria-live="polite">{state.status === 'loading' && <Loading />}</div>
       {state.status === 'failed' && <ErrorNotice error={state.error} onRetry={reload} />}
       {state.status === 'ready' && <Differences page={state.data} />}
+      <EveryValue query={query} />
       <OpenData since={query.since} until={query.until} />
     </>
   );

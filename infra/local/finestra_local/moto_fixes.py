@@ -58,9 +58,12 @@ _ORIGINAL = BackendDict._create_account_specific_backend
 # and its stream are shared with the backup instead of copied, and a journal keeps the
 # prior state of only the items the transaction names: a failed transaction puts those
 # items back and truncates the stream to where it stood (stream records are only ever
-# appended).
+# appended). Transactions also run one at a time: moto checks every condition and then
+# writes, so two threads' transactions on the same item could both pass their checks,
+# where DynamoDB, whose transactions are serializable, fails one of them.
 
 _sharing = threading.local()
+_serial = threading.RLock()
 
 
 def _shared_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
@@ -126,6 +129,11 @@ _ORIGINAL_TRANSACT = DynamoDBBackend.transact_write_items
 
 
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    with _serial:
+        _transact_alone(self, transact_items)
+
+
+def _transact_alone(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     streams = {
         name: (table.stream_shard, len(table.stream_shard.items))
         for name, table in self.tables.items()

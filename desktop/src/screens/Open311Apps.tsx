@@ -71,6 +71,48 @@ function IssuedKey({ issued, onDone }: { readonly issued: RegisteredApp; readonl
   );
 }
 
+/** One field of the registration form, with its hint and, once tried, its problem. */
+function AppField({
+  field,
+  value,
+  onChange,
+  invalid,
+  maxLength,
+  spellCheck,
+}: {
+  readonly field: 'id' | 'name';
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly invalid: boolean;
+  readonly maxLength: number;
+  readonly spellCheck?: boolean;
+}) {
+  const { t } = useI18n();
+  const base = `open311-${field}`;
+  return (
+    <div className="field">
+      <label htmlFor={base}>{t(`open311.${field}`)}</label>
+      <input
+        id={base}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={invalid}
+        aria-describedby={`${base}-hint ${base}-problem`}
+        autoComplete="off"
+        {...(spellCheck === undefined ? {} : { spellCheck })}
+        maxLength={maxLength}
+        required
+      />
+      <span id={`${base}-hint`} className="hint">
+        {t(`open311.${field}Hint`)}
+      </span>
+      <span id={`${base}-problem`} className="field-problem">
+        {invalid ? t(`open311.${field}Invalid`) : ''}
+      </span>
+    </div>
+  );
+}
+
 function RegisterForm({ onRegistered }: { readonly onRegistered: (issued: RegisteredApp) => void }) {
   const { api } = useDesk();
   const { t } = useI18n();
@@ -99,45 +141,8 @@ function RegisterForm({ onRegistered }: { readonly onRegistered: (issued: Regist
     <form className="card open311-register" aria-labelledby="open311-register-title" onSubmit={(event) => void submit(event)} noValidate>
       <h2 id="open311-register-title">{t('open311.registerTitle')}</h2>
       <div className="field-row">
-        <div className="field">
-          <label htmlFor="open311-id">{t('open311.id')}</label>
-          <input
-            id="open311-id"
-            value={id}
-            onChange={(event) => setId(event.target.value)}
-            aria-invalid={problem === 'id'}
-            aria-describedby="open311-id-hint open311-id-problem"
-            autoComplete="off"
-            spellCheck={false}
-            maxLength={40}
-            required
-          />
-          <span id="open311-id-hint" className="hint">
-            {t('open311.idHint')}
-          </span>
-          <span id="open311-id-problem" className="field-problem">
-            {problem === 'id' ? t('open311.idInvalid') : ''}
-          </span>
-        </div>
-        <div className="field">
-          <label htmlFor="open311-name">{t('open311.name')}</label>
-          <input
-            id="open311-name"
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            aria-invalid={problem === 'name'}
-            aria-describedby="open311-name-hint open311-name-problem"
-            autoComplete="off"
-            maxLength={120}
-            required
-          />
-          <span id="open311-name-hint" className="hint">
-            {t('open311.nameHint')}
-          </span>
-          <span id="open311-name-problem" className="field-problem">
-            {problem === 'name' ? t('open311.nameInvalid') : ''}
-          </span>
-        </div>
+        <AppField field="id" value={id} onChange={setId} invalid={problem === 'id'} maxLength={40} spellCheck={false} />
+        <AppField field="name" value={name} onChange={setName} invalid={problem === 'name'} maxLength={120} />
       </div>
       {action.error !== null && <ErrorNotice error={action.error} explain={{ conflict: 'open311.taken' }} />}
       <button type="submit" disabled={action.busy}>
